@@ -1,0 +1,120 @@
+/* http.h: the HTTP server every homeops binary uses (libmicrohttpd, TLS and basic auth from web config) */
+#ifndef HOMEOPS_HTTP_H
+#define HOMEOPS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "common/strlist.h"
+
+struct webconfig;
+struct snapshot_holder;
+
+/*
+ * Routes match the request path exactly (or as a prefix when prefix is set). A path with no
+ * route answers 404; a method outside a route's methods answers 405 with an Allow header.
+ * Authentication happens before the handler:
+ *   HTTP_AUTH_WEB     basic auth against web config users when there are any (else open)
+ *   HTTP_AUTH_NONE    always open (/-/healthy, /-/ready)
+ *   HTTP_AUTH_HANDLER the handler decides (it may call http_req_basic_auth_ok()); used by
+ *                     webhook endpoints that take bearer tokens.
+ * Client certificates are verified for every route when the web config requires them.
+ */
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_HEAD = 1 << 1,
+	HTTP_POST = 1 << 2,
+	HTTP_PUT = 1 << 3,
+	HTTP_DELETE = 1 << 4,
+};
+
+enum http_auth {
+	HTTP_AUTH_WEB = 0,
+	HTTP_AUTH_NONE,
+	HTTP_AUTH_HANDLER,
+};
+
+struct http_request;
+
+/*
+ * A handler must respond exactly once (http_respond*, or http_defer and later
+ * http_deferred_respond). Return 0; return -1 to drop the connection without a response.
+ * Handlers run on libmicrohttpd's threads and must not block for long unless the server
+ * was started with a thread pool.
+ */
+typedef int (*http_handler_fn)(struct http_request *req, void *arg);
+
+struct http_route {
+	const char *path;
+	unsigned methods;          /* enum http_method bits; HEAD is implied by GET */
+	enum http_auth auth;
+	http_handler_fn handler;   /* NULL with snapshot set: serve the snapshot (GET/HEAD) */
+	struct snapshot_holder *snapshot;
+	void *arg;
+	bool prefix;
+};
+
+struct http_server_options {
+	const struct strlist *listen;   /* "[host]:port" entries; ":port" = all addresses */
+	struct webconfig *web;          /* NULL = plain HTTP, no users */
+	unsigned max_connections;       /* 0 = 64 */
+	unsigned connection_timeout;    /* seconds; 0 = 30 */
+	size_t max_body;                /* request body bound; 0 = bodies are refused (413) */
+	unsigned threads;               /* 0 or 1: one internal epoll thread; N: thread pool */
+	const char *server_name;        /* for logs */
+};
+
+struct http_server;
+
+/*
+ * Binds every listen address and starts serving. Returns NULL with *err set (caller frees)
+ * when an address cannot be parsed or bound, or TLS material is rejected.
+ */
+struct http_server *http_server_start(const struct http_server_options *opt,
+				      const struct http_route *routes, size_t nroutes, char **err);
+/* Stops accepting new connections (keeps serving those open). */
+void http_server_quiesce(struct http_server *srv);
+/* Stops serving and frees; in-flight deferred requests are answered 503. */
+void http_server_stop(struct http_server *srv);
+/* The port actually bound for listen address i (useful with ":0" in tests). */
+unsigned http_server_port(const struct http_server *srv, size_t i);
+
+/* Request accessors: valid until the response is queued (or the deferred response sent). */
+const char *http_req_method(const struct http_request *req);
+const char *http_req_path(const struct http_request *req);
+const char *http_req_header(const struct http_request *req, const char *name);
+const char *http_req_query(const struct http_request *req, const char *name);
+const char *http_req_body(const struct http_request *req, size_t *len);
+const char *http_req_remote(const struct http_request *req);   /* "ip:port" */
+bool http_req_accepts_gzip(const struct http_request *req);
+/* Checks the request's basic auth against web config users (false when there are none). */
+bool http_req_basic_auth_ok(const struct http_request *req);
+/* Parses "Authorization: Basic ..." into newly allocated user and password. Returns 0 or -1. */
+int http_req_basic_credentials(const struct http_request *req, char **user, char **password);
+/* The bearer token of "Authorization: Bearer ..." or NULL. */
+const char *http_req_bearer(const struct http_request *req);
+
+/* Responds with a copy of body. extra_headers: NULL or (name, value) pairs ending with NULL. */
+int http_respond(struct http_request *req, unsigned status, const char *content_type,
+		 const void *body, size_t len);
+int http_respond_headers(struct http_request *req, unsigned status, const char *content_type,
+			 const void *body, size_t len, const char *const *extra_headers);
+/* Responds 401 with WWW-Authenticate: Basic. */
+int http_respond_unauthorized(struct http_request *req);
+int http_respond_snapshot(struct http_request *req, struct snapshot_holder *h);
+
+/*
+ * Suspends the connection so that another thread can answer later (used by the receiver to
+ * answer only after a group commit). Exactly one http_deferred_respond() must follow; it is
+ * safe from any thread. Request accessors stay valid until then.
+ */
+struct http_deferred;
+struct http_deferred *http_defer(struct http_request *req);
+void http_deferred_respond(struct http_deferred *d, unsigned status, const char *content_type,
+			   const void *body, size_t len);
+
+#define HTTP_CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
+#define HTTP_CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
+#define HTTP_CONTENT_TYPE_HTML "text/html; charset=utf-8"
+#define HTTP_CONTENT_TYPE_JSON "application/json"
+
+#endif

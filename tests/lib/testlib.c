@@ -1,0 +1,116 @@
+/* testlib.c: fixture lookup and file helpers for cmocka tests */
+#include "tests/lib/testlib.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "common/strbuf.h"
+#include "common/strlist.h"
+#include "common/fileutil.h"
+
+const char *fixtures_dir(void)
+{
+	const char *d = getenv("HOMEOPS_FIXTURES");
+	return d && *d ? d : "../shared/fixtures";
+}
+
+void fixtures_require(void)
+{
+	struct stat st;
+	if (stat(fixtures_dir(), &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "fixtures not found at '%s': skipping (set HOMEOPS_FIXTURES)\n", fixtures_dir());
+		exit(77);
+	}
+}
+
+const char *fixture_path(const char *rel)
+{
+	static char buf[4096];
+	snprintf(buf, sizeof(buf), "%s/%s", fixtures_dir(), rel);
+	return buf;
+}
+
+char *test_read_file(const char *path, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (file_read(path, &sb, 256u << 20) < 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, len);
+}
+
+char *fixture_read(const char *rel, size_t *len)
+{
+	char *p = test_read_file(fixture_path(rel), len);
+	if (!p)
+		fail_msg("cannot read fixture '%s'", rel);
+	return p;
+}
+
+static int testlib_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void testlib_walk(const char *root, const char *rel, const char *suffix, struct strlist *out)
+{
+	char path[4096];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char sub[4096];
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", root, sub);
+		if (stat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			testlib_walk(root, sub, suffix, out);
+		} else if (S_ISREG(st.st_mode)) {
+			size_t n = strlen(e->d_name), m = suffix ? strlen(suffix) : 0;
+			if (!suffix || (n >= m && strcmp(e->d_name + n - m, suffix) == 0))
+				strlist_push(out, sub);
+		}
+	}
+	closedir(d);
+}
+
+char **fixture_list(const char *rel, const char *suffix)
+{
+	struct strlist l = STRLIST_INIT;
+	testlib_walk(fixtures_dir(), rel, suffix, &l);
+	if (l.n)
+		qsort(l.items, l.n, sizeof(char *), testlib_cmp);
+	if (!l.items)
+		strlist_push_nodup(&l, NULL), l.n = 0;
+	return l.items;
+}
+
+void fixture_list_free(char **list)
+{
+	for (char **p = list; p && *p; p++)
+		free(*p);
+	free(list);
+}
+
+const char *source_path(const char *rel)
+{
+	static char buf[4096];
+	const char *d = getenv("HOMEOPS_SOURCE_DIR");
+	snprintf(buf, sizeof(buf), "%s/%s", d && *d ? d : ".", rel);
+	return buf;
+}
