@@ -50,7 +50,7 @@ function(homeops_script_test)
 endfunction()
 
 # homeops_fuzz_target(NAME n SOURCES s... [LIBS l...] [CORPUS dir-or-file...] [SECONDS n])
-# Builds only with -DHOMEOPS_FUZZ=ON. The ctest entry fuzz_<n> runs it for SECONDS (default 20)
+# Builds only with -DHOMEOPS_FUZZ=ON. The ctest entry (n, prefixed fuzz_ if it is not) runs it for SECONDS (default 20)
 # on a scratch copy of the seed corpus; long runs: build/tests/fuzz/<n> -max_total_time=3600 DIR.
 function(homeops_fuzz_target)
   cmake_parse_arguments(T "" "NAME;SECONDS" "SOURCES;LIBS;CORPUS" ${ARGN})
@@ -64,9 +64,13 @@ function(homeops_fuzz_target)
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS})
   target_link_options(${T_NAME} PRIVATE -fsanitize=fuzzer)
   set_target_properties(${T_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/fuzz)
-  add_test(NAME fuzz_${T_NAME}
+  set(_test ${T_NAME})
+  if(NOT _test MATCHES "^fuzz_")
+    set(_test fuzz_${T_NAME})
+  endif()
+  add_test(NAME ${_test}
            COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/run-fuzzer.sh $<TARGET_FILE:${T_NAME}> ${T_SECONDS} ${T_CORPUS})
   math(EXPR _timeout "${T_SECONDS} + 120")
-  set_tests_properties(fuzz_${T_NAME} PROPERTIES LABELS fuzz TIMEOUT ${_timeout}
+  set_tests_properties(${_test} PROPERTIES LABELS fuzz TIMEOUT ${_timeout}
                        ENVIRONMENT "${HOMEOPS_TEST_ENV}")
 endfunction()
