@@ -61,32 +61,36 @@ static int testlib_cmp(const void *a, const void *b)
 
 static void testlib_walk(const char *root, const char *rel, const char *suffix, struct strlist *out)
 {
-	char path[4096];
+	struct strbuf path = STRBUF_INIT;
 	DIR *d;
 	struct dirent *e;
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	d = opendir(path);
+	strbuf_addf(&path, "%s/%s", root, rel);
+	d = opendir(path.buf);
 	if (!d)
-		return;
+		goto out;
 	while ((e = readdir(d))) {
-		char sub[4096];
+		struct strbuf sub = STRBUF_INIT;
 		struct stat st;
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-		snprintf(path, sizeof(path), "%s/%s", root, sub);
-		if (stat(path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			testlib_walk(root, sub, suffix, out);
-		} else if (S_ISREG(st.st_mode)) {
-			size_t n = strlen(e->d_name), m = suffix ? strlen(suffix) : 0;
-			if (!suffix || (n >= m && strcmp(e->d_name + n - m, suffix) == 0))
-				strlist_push(out, sub);
+		strbuf_addf(&sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/%s", root, sub.buf);
+		if (stat(path.buf, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				testlib_walk(root, sub.buf, suffix, out);
+			} else if (S_ISREG(st.st_mode)) {
+				size_t n = strlen(e->d_name), m = suffix ? strlen(suffix) : 0;
+				if (!suffix || (n >= m && strcmp(e->d_name + n - m, suffix) == 0))
+					strlist_push(out, sub.buf);
+			}
 		}
+		strbuf_release(&sub);
 	}
 	closedir(d);
+out:
+	strbuf_release(&path);
 }
 
 char **fixture_list(const char *rel, const char *suffix)
