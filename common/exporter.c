@@ -53,6 +53,7 @@ static struct {
 	struct webconfig *web;
 	struct snapshot_holder snap;
 	int pipe[2];
+	int stop_pipe[2];             /* written once at shutdown, never read: stays readable */
 	int stopping;
 	int ready;
 	int refresh_pending;
@@ -64,7 +65,7 @@ static struct {
 	struct log_once fail_log;
 	char *landing;
 	size_t landing_len;
-} X = { .pipe = { -1, -1 } };
+} X = { .pipe = { -1, -1 }, .stop_pipe = { -1, -1 } };
 
 void collect_report_fail(struct collect_report *rep, const char *reason)
 {
@@ -105,6 +106,11 @@ static void exporter_wake(char c)
 		ssize_t r = write(X.pipe[1], &c, 1);
 		(void)r;   /* a full pipe already holds a wake-up */
 	}
+}
+
+int exporter_cancel_fd(void)
+{
+	return X.stop_pipe[0];
 }
 
 void exporter_trigger(void)
@@ -442,7 +448,7 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	if (pipe2(X.pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (pipe2(X.pipe, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(X.stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		log_error(e->prefix, "cannot create the wake-up pipe", "err", strerror(errno));
 		goto out_release;
 	}
@@ -505,6 +511,8 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 
 	__atomic_store_n(&X.stopping, 1, __ATOMIC_RELEASE);
 	exporter_wake('s');
+	if (write(X.stop_pipe[1], "s", 1) < 0)
+		log_debug(e->prefix, "cannot signal the stop descriptor");
 	http_server_quiesce(srv);
 out_http:
 	if (collector_started)
@@ -514,9 +522,13 @@ out_http:
 	http_server_stop(srv);
 out_snap:
 	snapshot_holder_release(&X.snap);
-	close(X.pipe[0]);
-	close(X.pipe[1]);
-	X.pipe[0] = X.pipe[1] = -1;
+	for (int i = 0; i < 2; i++) {
+		if (X.pipe[i] >= 0)
+			close(X.pipe[i]);
+		if (X.stop_pipe[i] >= 0)
+			close(X.stop_pipe[i]);
+		X.pipe[i] = X.stop_pipe[i] = -1;
+	}
 	free(X.landing);
 out_release:
 	if (e->release)

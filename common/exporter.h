@@ -60,5 +60,11 @@ int exporter_main(const struct exporter *e, int argc, char **argv);
 void exporter_trigger(void);
 /* True once shutdown has begun. */
 bool exporter_stopping(void);
+/*
+ * A descriptor that becomes readable (and stays so) when shutdown begins, for
+ * subprocess.cancel_fd or a poll() in a collector, so that SIGTERM does not wait for a long
+ * external call. -1 outside exporter_main() (e.g. in unit tests).
+ */
+int exporter_cancel_fd(void);
 
 #endif
