@@ -47,7 +47,10 @@ cmake --build build/release -j2 --target snapraid_exporter > /dev/null
 bin=$root/build/release/exporters/snapraid/snapraid_exporter
 
 echo "run-demo: creating the demo array in $demo"
-conf=$(bash contrib/demo/snapraid-array.sh --dir "$demo" | tail -n 1)
+if ! conf=$(bash contrib/demo/snapraid-array.sh --dir "$demo" 2> "$demo.setup.log" | tail -n 1); then
+  cat "$demo.setup.log" >&2
+  exit 1
+fi
 stop_exporter
 
 args=(--snapraid.config="$conf" --web.listen-address=":$port" --snapraid.interval=1m)
