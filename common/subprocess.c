@@ -110,14 +110,27 @@ static void subprocess_ignore_sigpipe(void)
 	}
 }
 
-/* Reads what is available from *fd into sb (up to max, the rest discarded). Closes *fd at EOF. */
-static void subprocess_drain(int *fd, struct strbuf *sb, size_t max, bool *truncated)
+/*
+ * Reads what is available from *fd into sb, closing *fd at EOF. Beyond max bytes: without
+ * keep_tail the rest is discarded; with keep_tail the oldest bytes are, trimmed lazily (at 2 x max)
+ * so that a chatty child costs O(n), and finally by subprocess_trim_tail().
+ */
+static void subprocess_drain(int *fd, struct strbuf *sb, size_t max, bool keep_tail, bool *truncated)
 {
 	char tmp[16384];
 	for (;;) {
 		ssize_t r = read(*fd, tmp, sizeof(tmp));
 		if (r > 0) {
 			size_t take = (size_t)r;
+			if (keep_tail) {
+				strbuf_add(sb, tmp, take);
+				if (sb->len > 2 * max) {
+					memmove(sb->buf, sb->buf + sb->len - max, max);
+					strbuf_setlen(sb, max);
+					*truncated = true;
+				}
+				continue;
+			}
 			if (sb->len + take > max) {
 				take = sb->len < max ? max - sb->len : 0;
 				*truncated = true;
@@ -133,6 +146,15 @@ static void subprocess_drain(int *fd, struct strbuf *sb, size_t max, bool *trunc
 		subprocess_close(fd);
 		return;
 	}
+}
+
+static void subprocess_trim_tail(struct strbuf *sb, size_t max, bool *truncated)
+{
+	if (sb->len <= max)
+		return;
+	memmove(sb->buf, sb->buf + sb->len - max, max);
+	strbuf_setlen(sb, max);
+	*truncated = true;
 }
 
 static void subprocess_record_status(struct subprocess *sp, int status)
@@ -272,8 +294,8 @@ int subprocess_run(struct subprocess *sp)
 		}
 		if (reaped && now >= drain_until) {
 			kill(-pid, SIGKILL);
-			subprocess_drain(&out_pipe[0], &sp->out, max, &sp->out_truncated);
-			subprocess_drain(&err_pipe[0], &sp->err, max, &sp->err_truncated);
+			subprocess_drain(&out_pipe[0], &sp->out, max, sp->keep_tail, &sp->out_truncated);
+			subprocess_drain(&err_pipe[0], &sp->err, max, sp->keep_tail, &sp->err_truncated);
 			subprocess_close(&out_pipe[0]);
 			subprocess_close(&err_pipe[0]);
 			break;
@@ -309,9 +331,9 @@ int subprocess_run(struct subprocess *sp)
 			goto reap;
 		}
 		if (i_out >= 0 && pfd[i_out].revents)
-			subprocess_drain(&out_pipe[0], &sp->out, max, &sp->out_truncated);
+			subprocess_drain(&out_pipe[0], &sp->out, max, sp->keep_tail, &sp->out_truncated);
 		if (i_err >= 0 && pfd[i_err].revents)
-			subprocess_drain(&err_pipe[0], &sp->err, max, &sp->err_truncated);
+			subprocess_drain(&err_pipe[0], &sp->err, max, sp->keep_tail, &sp->err_truncated);
 		if (i_in >= 0 && pfd[i_in].revents) {
 			if (pfd[i_in].revents & (POLLERR | POLLHUP)) {
 				subprocess_close(&in_pipe[1]);
@@ -346,6 +368,8 @@ reap:
 		sp->exited = true;
 		sp->exit_code = 127;
 	}
+	subprocess_trim_tail(&sp->out, max, &sp->out_truncated);
+	subprocess_trim_tail(&sp->err, max, &sp->err_truncated);
 	ret = saved_errno ? -1 : 0;
 	goto out;
 fail:

@@ -17,7 +17,7 @@
  * group, then SIGKILL after kill_grace. After the leader exits, the run also ends when the
  * pipes stay open longer than 2 seconds (a daemonised grandchild): the rest of the group is
  * killed then. Output beyond max_output bytes per stream is drained and discarded
- * (*_truncated set); max_output 0 means 1 MiB.
+ * (*_truncated set): the end of it with keep_tail, else the beginning; max_output 0 means 1 MiB.
  */
 struct subprocess {
 	/* inputs */
@@ -30,6 +30,7 @@ struct subprocess {
 	double kill_grace;         /* seconds between SIGTERM and SIGKILL; <= 0 = 5 */
 	size_t max_output;         /* per stream */
 	bool merge_stderr;         /* capture stderr into out as well */
+	bool keep_tail;            /* keep the last max_output bytes of each stream instead of the first */
 	uid_t uid;                 /* with set_user: drop to uid/gid (and its groups) before exec */
 	gid_t gid;
 	bool set_user;

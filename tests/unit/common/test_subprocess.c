@@ -68,6 +68,25 @@ static void test_large_stdin_and_output_bound(void **state)
 	subprocess_release(&sp);
 }
 
+static void test_keep_tail(void **state)
+{
+	(void)state;
+	struct subprocess sp;
+	subprocess_init(&sp);
+	const char *argv[] = { "/bin/sh", "-c", "i=0; while [ $i -lt 5000 ]; do echo line$i; i=$((i+1)); done; echo last >&2", NULL };
+	sp.argv = argv;
+	sp.max_output = 100;
+	sp.keep_tail = true;
+	assert_int_equal(subprocess_run(&sp), 0);
+	assert_int_equal(sp.out.len, 100);
+	assert_true(sp.out_truncated);
+	assert_non_null(strstr(sp.out.buf, "line4999\n"));
+	assert_int_equal(sp.out.buf[sp.out.len - 1], '\n');
+	assert_false(sp.err_truncated);
+	assert_string_equal(strbuf_cstr(&sp.err), "last\n");
+	subprocess_release(&sp);
+}
+
 static void test_timeout_kills_group(void **state)
 {
 	(void)state;
@@ -167,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_argv_is_not_a_shell),
 		cmocka_unit_test(test_env_stdin_cwd),
 		cmocka_unit_test(test_large_stdin_and_output_bound),
+		cmocka_unit_test(test_keep_tail),
 		cmocka_unit_test(test_timeout_kills_group),
 		cmocka_unit_test(test_daemonised_grandchild_does_not_hang),
 		cmocka_unit_test(test_exec_failure),

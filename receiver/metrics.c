@@ -1,0 +1,186 @@
+/* metrics.c: remediation_* counters and the run duration histogram, kept in memory under one mutex */
+#include "receiver/metrics.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/metrics.h"
+#include "common/xalloc.h"
+
+enum rm_family {
+	RM_WEBHOOKS,
+	RM_ALERTS,
+	RM_DECISIONS,
+	RM_RUNS,
+	RM_NOTIFICATIONS,
+	RM_COUNT,
+};
+
+static const struct {
+	const char *name;
+	const char *help;
+	const char *l1;
+	const char *l2;
+} rm_families[RM_COUNT] = {
+	[RM_WEBHOOKS] = { "remediation_webhooks_received_total", "Webhook requests received, by HTTP status code answered.",
+			  "code", NULL },
+	[RM_ALERTS] = { "remediation_alerts_received_total", "Alerts accepted and stored, by alert status.", "status",
+			NULL },
+	[RM_DECISIONS] = { "remediation_gate_decisions_total",
+			   "Routing decisions for alerts: run, duplicate, cooldown, gave_up, paused, disabled.", "playbook",
+			   "decision" },
+	[RM_RUNS] = { "remediation_runs_total", "Playbook runs finished, by playbook and result.", "playbook", "result" },
+	[RM_NOTIFICATIONS] = { "remediation_notifications_total",
+			       "Notification delivery attempts, by notifier and result (sent, retry, failed).", "notifier",
+			       "result" },
+};
+
+static const double rm_bounds[] = { 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600 };
+#define RM_NBOUNDS (sizeof(rm_bounds) / sizeof(rm_bounds[0]))
+
+struct rm_counter {
+	struct rm_counter *next;
+	enum rm_family fam;
+	char *v1;
+	char *v2;
+	double value;
+};
+
+struct rm_hist {
+	struct rm_hist *next;
+	char *playbook;
+	uint64_t counts[RM_NBOUNDS];
+	uint64_t count;
+	double sum;
+};
+
+static pthread_mutex_t rm_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rm_counter *rm_counters;
+static struct rm_hist *rm_hists;
+static double rm_reload_ok = 1, rm_reload_ts;
+
+static void rm_add(enum rm_family fam, const char *v1, const char *v2, double inc)
+{
+	struct rm_counter *c;
+	pthread_mutex_lock(&rm_lock);
+	for (c = rm_counters; c; c = c->next)
+		if (c->fam == fam && strcmp(c->v1, v1) == 0 && (!v2 || strcmp(c->v2, v2) == 0))
+			break;
+	if (!c) {
+		c = xcalloc(1, sizeof(*c));
+		c->fam = fam;
+		c->v1 = xstrdup(v1);
+		c->v2 = xstrdup(v2 ? v2 : "");
+		c->next = rm_counters;
+		rm_counters = c;
+	}
+	c->value += inc;
+	pthread_mutex_unlock(&rm_lock);
+}
+
+void rmetrics_reset(void)
+{
+	pthread_mutex_lock(&rm_lock);
+	while (rm_counters) {
+		struct rm_counter *c = rm_counters;
+		rm_counters = c->next;
+		free(c->v1);
+		free(c->v2);
+		free(c);
+	}
+	while (rm_hists) {
+		struct rm_hist *h = rm_hists;
+		rm_hists = h->next;
+		free(h->playbook);
+		free(h);
+	}
+	pthread_mutex_unlock(&rm_lock);
+	static const char *const codes[] = { "200", "400", "401", "503" };
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		rm_add(RM_WEBHOOKS, codes[i], NULL, 0);
+	rm_add(RM_ALERTS, "firing", NULL, 0);
+	rm_add(RM_ALERTS, "resolved", NULL, 0);
+}
+
+void rmetrics_webhook(unsigned code)
+{
+	char buf[16];
+	snprintf(buf, sizeof(buf), "%u", code);
+	rm_add(RM_WEBHOOKS, buf, NULL, 1);
+}
+
+void rmetrics_alerts(const char *status, unsigned n)
+{
+	rm_add(RM_ALERTS, status, NULL, n);
+}
+
+void rmetrics_decision(const char *playbook, const char *decision)
+{
+	rm_add(RM_DECISIONS, playbook, decision, 1);
+}
+
+void rmetrics_run(const char *playbook, const char *result, double seconds)
+{
+	struct rm_hist *h;
+	rm_add(RM_RUNS, playbook, result, 1);
+	if (seconds < 0)
+		return;
+	pthread_mutex_lock(&rm_lock);
+	for (h = rm_hists; h; h = h->next)
+		if (strcmp(h->playbook, playbook) == 0)
+			break;
+	if (!h) {
+		h = xcalloc(1, sizeof(*h));
+		h->playbook = xstrdup(playbook);
+		h->next = rm_hists;
+		rm_hists = h;
+	}
+	for (size_t i = 0; i < RM_NBOUNDS; i++)
+		if (seconds <= rm_bounds[i])
+			h->counts[i]++;
+	h->count++;
+	h->sum += seconds;
+	pthread_mutex_unlock(&rm_lock);
+}
+
+void rmetrics_notification(const char *notifier, const char *result)
+{
+	rm_add(RM_NOTIFICATIONS, notifier, result, 1);
+}
+
+void rmetrics_reload(bool ok, double now)
+{
+	pthread_mutex_lock(&rm_lock);
+	rm_reload_ok = ok;
+	if (ok)
+		rm_reload_ts = now;
+	pthread_mutex_unlock(&rm_lock);
+}
+
+void rmetrics_render(struct metric_set *ms)
+{
+	struct metric_family *fams[RM_COUNT];
+	for (int i = 0; i < RM_COUNT; i++)
+		fams[i] = metric_family(ms, rm_families[i].name, METRIC_COUNTER, rm_families[i].help);
+	struct metric_family *hist = metric_family(ms, "remediation_run_duration_seconds", METRIC_HISTOGRAM,
+						   "Duration of finished playbook runs.");
+	pthread_mutex_lock(&rm_lock);
+	for (struct rm_counter *c = rm_counters; c; c = c->next) {
+		if (rm_families[c->fam].l2)
+			metric_add(fams[c->fam], c->value, rm_families[c->fam].l1, c->v1, rm_families[c->fam].l2, c->v2,
+				   (const char *)NULL);
+		else
+			metric_add(fams[c->fam], c->value, rm_families[c->fam].l1, c->v1, (const char *)NULL);
+	}
+	for (struct rm_hist *h = rm_hists; h; h = h->next) {
+		struct metric_label l = { "playbook", h->playbook };
+		metric_add_histogram(hist, rm_bounds, h->counts, RM_NBOUNDS, h->count, h->sum, &l, 1);
+	}
+	metric_gauge(ms, "remediation_config_last_reload_successful", "Whether the last configuration reload succeeded.",
+		     rm_reload_ok, (const char *)NULL);
+	metric_gauge(ms, "remediation_config_last_reload_success_timestamp_seconds",
+		     "When the configuration was last loaded successfully.", rm_reload_ts, (const char *)NULL);
+	pthread_mutex_unlock(&rm_lock);
+}
