@@ -392,18 +392,7 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 		rc = pr > 0 ? 0 : 2;
 		goto out_flags;
 	}
-	if (log_setup(X.cf.log_level, X.cf.log_format) < 0) {
-		fprintf(stderr, "%s: invalid --log.level or --log.format\n", e->name);
-		rc = 2;
-		goto out_flags;
-	}
-	if (*X.cf.output && !X.cf.once) {
-		fprintf(stderr, "%s: flag '--output' needs '--once'\n", e->name);
-		rc = 2;
-		goto out_flags;
-	}
-	if (X.cf.telemetry_path[0] != '/') {
-		fprintf(stderr, "%s: flag '--web.telemetry-path' must start with '/'\n", e->name);
+	if (common_flags_apply(&X.cf, e->name) < 0) {
 		rc = 2;
 		goto out_flags;
 	}

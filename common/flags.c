@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/duration.h"
+#include "common/log.h"
 #include "common/version.h"
 #include "common/xalloc.h"
 
@@ -324,4 +325,21 @@ void common_flags_register(struct flagset *fs, struct common_flags *cf, const ch
 	flag_string(fs, "output", &cf->output, "",
 		    "With --once: write the exposition to this file atomically (for node_exporter's textfile collector).");
 	flag_bool(fs, "version", &version_flag, false, "Show application version and exit.");
+}
+
+int common_flags_apply(const struct common_flags *cf, const char *prog)
+{
+	if (log_setup(cf->log_level, cf->log_format) < 0) {
+		fprintf(stderr, "%s: invalid value for flag '--log.level' or '--log.format'\n", prog);
+		return -1;
+	}
+	if (cf->telemetry_path[0] != '/') {
+		fprintf(stderr, "%s: flag '--web.telemetry-path' must start with '/'\n", prog);
+		return -1;
+	}
+	if (*cf->output && !cf->once) {
+		fprintf(stderr, "%s: flag '--output' needs '--once'\n", prog);
+		return -1;
+	}
+	return 0;
 }

@@ -55,5 +55,11 @@ struct common_flags {
 
 /* Registers the shared flags; default_listen is e.g. ":9761". --version prints prog's version. */
 void common_flags_register(struct flagset *fs, struct common_flags *cf, const char *default_listen);
+/*
+ * After flagset_parse(): sets up logging from --log.level/--log.format and checks the shared
+ * flags' relations (--web.telemetry-path starts with '/', --output needs --once). Returns 0, or
+ * -1 after printing a message naming the flag (the caller exits 2).
+ */
+int common_flags_apply(const struct common_flags *cf, const char *prog);
 
 #endif

@@ -315,31 +315,10 @@ void metric_format_value(double v, char *buf, size_t n)
 	}
 }
 
-/* Length of a valid UTF-8 sequence at s, or 0. Same rules as strbuf's JSON escaping. */
-static size_t metric_utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned cp, min;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) { len = 2; min = 0x80; cp = c & 0x1f; }
-	else if (c >= 0xe0 && c <= 0xef) { len = 3; min = 0x800; cp = c & 0x0f; }
-	else if (c >= 0xf0 && c <= 0xf4) { len = 4; min = 0x10000; cp = c & 0x07; }
-	else return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static void metric_escape(struct strbuf *out, const char *value, bool quotes)
 {
 	const unsigned char *p = (const unsigned char *)value;
+	const unsigned char *end = p + strlen(value);
 	while (*p) {
 		if (*p == '\\') {
 			strbuf_add(out, "\\\\", 2);
@@ -353,7 +332,7 @@ static void metric_escape(struct strbuf *out, const char *value, bool quotes)
 		} else if (*p < 0x80) {
 			strbuf_addch(out, *p++);
 		} else {
-			size_t n = metric_utf8_len(p);
+			size_t n = utf8_sequence_len(p, (size_t)(end - p));
 			if (n) {
 				strbuf_add(out, p, n);
 				p += n;

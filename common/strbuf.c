@@ -120,8 +120,7 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Length of the valid UTF-8 sequence at s (max n bytes), or 0 when it is invalid. */
-static size_t strbuf_utf8_len(const unsigned char *s, size_t n)
+size_t utf8_sequence_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 	size_t len;
@@ -180,7 +179,7 @@ void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len)
 			strbuf_addch(sb, (int)c);
 			i++;
 		} else {
-			size_t n = strbuf_utf8_len(p + i, len - i);
+			size_t n = utf8_sequence_len(p + i, len - i);
 			if (n == 0) {
 				strbuf_addstr(sb, "\xef\xbf\xbd");
 				i++;

@@ -36,4 +36,7 @@ void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len);
 void strbuf_add_html(struct strbuf *sb, const char *s);
 const char *strbuf_cstr(const struct strbuf *sb);
 
+/* Length (1-4) of the valid UTF-8 sequence at s, which has n bytes left; 0 when it is not valid UTF-8. */
+size_t utf8_sequence_len(const unsigned char *s, size_t n);
+
 #endif

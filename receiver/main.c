@@ -146,8 +146,7 @@ int main(int argc, char **argv)
 		rc = pr > 0 ? 0 : 2;
 		goto out;
 	}
-	if (log_setup(M.cf.log_level, M.cf.log_format) < 0) {
-		fprintf(stderr, "%s: invalid --log.level or --log.format\n", PROG);
+	if (common_flags_apply(&M.cf, PROG) < 0) {
 		rc = 2;
 		goto out;
 	}
@@ -157,11 +156,6 @@ int main(int argc, char **argv)
 	}
 	if (M.cf.once) {
 		fprintf(stderr, "%s: flag '--once' is for exporters; the receiver has nothing to collect\n", PROG);
-		rc = 2;
-		goto out;
-	}
-	if (M.cf.telemetry_path[0] != '/') {
-		fprintf(stderr, "%s: flag '--web.telemetry-path' must start with '/'\n", PROG);
 		rc = 2;
 		goto out;
 	}
