@@ -1,4 +1,5 @@
 /* fuzz_common.c: libFuzzer target for common's parsers: web config YAML, /proc stat and limits, durations, sizes, label escaping */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,7 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 0: {
 		char *err = NULL;
 		struct webconfig *wc = webconfig_parse(in, len, "/nonexistent", false, &err);
-		if (wc)
+		/* A mutated hash can ask for 2^31 bcrypt rounds: check only cheap ones (cost <= 6). */
+		bool cheap = wc != NULL;
+		for (size_t i = 0; wc && i < wc->nusers; i++)
+			if (strncmp(wc->users[i].hash + 4, "07", 2) >= 0)
+				cheap = false;
+		if (cheap)
 			webconfig_check_user(wc, "alice", "pw");
 		webconfig_free(wc);
 		free(err);
