@@ -141,6 +141,15 @@ def test_snapraid_sync_real_array():
         assert r.returncode == 4 and "refusing" in r.stderr, r
         r = run("snapraid-sync", args=["--config", conf, "--max-deleted", "10"])
         assert r.returncode == 0, r
+        # --log-dir: the run leaves the log snapraid_exporter --snapraid.log-glob reads, even with nothing to sync
+        logdir = os.path.join(tmp, "logs")
+        os.makedirs(logdir)
+        r = run("snapraid-sync", args=["--config", conf, "--log-dir", logdir, "--scrub-percent", "10"])
+        assert r.returncode == 0, r
+        logs = sorted(os.listdir(logdir))
+        assert len(logs) == 2 and logs[0].startswith("scrub-") and logs[1].startswith("sync-"), logs
+        with open(os.path.join(logdir, logs[1])) as f:
+            assert "command:sync" in f.read()
         assert run("snapraid-sync", args=["--bogus"]).returncode == 2
     finally:
         for path in mounted:

@@ -1,0 +1,719 @@
+#!/usr/bin/python3
+"""build.py: generates the homeops Grafana dashboards (dashboards/*.json) from the definitions below.
+
+The JSON files are what users import or provision; this script is how they are kept consistent
+(panel ids, grid layout, the ${datasource} reference on every query). Edit here, then run
+  /usr/bin/python3 dashboards/build.py          # rewrite the JSON files
+  /usr/bin/python3 dashboards/build.py --check  # exit 1 if a JSON file differs from what it would write
+tests/integration/content/ runs --check, validates the files against Grafana's dashboard schema,
+and checks every query against a real Prometheus and the exporters' real metric names.
+Standard library only.
+
+Grafana's dashboard schema (grafana-foundation-sdk, v11) accepts only objects as override values, so
+per-column units and mappings in tables are avoided: text columns come from labels (label_replace),
+numeric columns carry their unit in their name, and panels that need mappings show one metric each.
+"""
+import json
+import os
+import sys
+
+DS = {"type": "prometheus", "uid": "${datasource}"}
+SCHEMA_VERSION = 39
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+GREEN, YELLOW, ORANGE, RED, BLUE, TEXT = "green", "yellow", "orange", "red", "blue", "text"
+
+
+# ---------------------------------------------------------------- building blocks
+
+def thresholds(*steps):
+    """thresholds(GREEN, (10, ORANGE), (20, RED)): the first step is the base (value null)."""
+    out = [{"value": None, "color": steps[0]}]
+    for value, color in steps[1:]:
+        out.append({"value": value, "color": color})
+    return {"mode": "absolute", "steps": out}
+
+
+def vmap(mapping):
+    """Value mappings: {"0": ("FAILED", RED), ...}; key "null" maps no data."""
+    out = []
+    values = {}
+    index = 0
+    for key, (text, color) in mapping.items():
+        if key == "null":
+            out.append({"type": "special", "options": {"match": "null", "result": {"text": text, "color": color, "index": index}}})
+        else:
+            values[key] = {"text": text, "color": color, "index": index}
+        index += 1
+    if values:
+        out.insert(0, {"type": "value", "options": values})
+    return out
+
+
+def target(expr, legend=None, ref="A", instant=False, table=False):
+    t = {"refId": ref, "datasource": DS, "expr": expr, "editorMode": "code"}
+    if legend is not None:
+        t["legendFormat"] = legend
+    if instant or table:
+        t["instant"] = True
+        t["range"] = False
+    else:
+        t["range"] = True
+    if table:
+        t["format"] = "table"
+    return t
+
+
+def targets(*specs, **kw):
+    """targets((expr, legend), ...) with refIds A, B, C ..."""
+    out = []
+    for i, spec in enumerate(specs):
+        expr, legend = spec if isinstance(spec, tuple) else (spec, None)
+        out.append(target(expr, legend, chr(ord("A") + i), **kw))
+    return out
+
+
+def fc(unit=None, th=None, mappings=None, custom=None, decimals=None, min=None, max=None, color=None,
+       overrides=None, no_value=None):
+    d = {}
+    if unit:
+        d["unit"] = unit
+    if decimals is not None:
+        d["decimals"] = decimals
+    if min is not None:
+        d["min"] = min
+    if max is not None:
+        d["max"] = max
+    d["thresholds"] = th or thresholds(GREEN)
+    d["color"] = color or {"mode": "thresholds"}
+    if mappings:
+        d["mappings"] = mappings
+    if custom:
+        d["custom"] = custom
+    if no_value is not None:
+        d["noValue"] = no_value
+    return {"defaults": d, "overrides": overrides or []}
+
+
+def stat(title, tgts, unit=None, th=None, mappings=None, w=4, h=4, color_mode="background", graph=False,
+         text_mode="auto", decimals=None, no_value=None, orientation="auto"):
+    return {
+        "type": "stat", "title": title, "datasource": DS, "targets": tgts, "w": w, "h": h,
+        "fieldConfig": fc(unit, th, mappings, decimals=decimals, no_value=no_value),
+        "options": {
+            "reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""},
+            "orientation": orientation, "textMode": text_mode, "colorMode": color_mode,
+            "graphMode": "area" if graph else "none", "justifyMode": "auto", "wideLayout": True,
+            "showPercentChange": False,
+        },
+    }
+
+
+def timeseries(title, tgts, unit=None, w=12, h=8, th=None, stack=False, bars=False, min=0, max=None,
+               threshold_lines=False, legend_calcs=("lastNotNull", "max"), decimals=None):
+    custom = {
+        "drawStyle": "bars" if bars else "line", "lineWidth": 1, "fillOpacity": 80 if bars else 10,
+        "gradientMode": "none", "showPoints": "never", "spanNulls": False, "pointSize": 4,
+        "lineInterpolation": "linear", "axisPlacement": "auto", "axisLabel": "", "barAlignment": 0,
+        "stacking": {"mode": "normal" if stack else "none", "group": "A"},
+        "thresholdsStyle": {"mode": "line" if threshold_lines else "off"},
+    }
+    return {
+        "type": "timeseries", "title": title, "datasource": DS, "targets": tgts, "w": w, "h": h,
+        "fieldConfig": fc(unit, th, custom=custom, min=min, max=max, decimals=decimals,
+                          color={"mode": "palette-classic"}),
+        "options": {
+            "legend": {"displayMode": "table", "placement": "bottom", "showLegend": True,
+                       "calcs": list(legend_calcs)},
+            "tooltip": {"mode": "multi", "sort": "desc"},
+        },
+    }
+
+
+def table(title, tgts, rename=None, exclude=("Time", "job", "__name__"), w=24, h=8, unit=None, th=None,
+          overrides=None, sort=None):
+    exclude_map = {name: True for name in exclude}
+    organize = {"excludeByName": exclude_map, "renameByName": rename or {}, "indexByName": {}}
+    transformations = []
+    if len(tgts) > 1:
+        transformations.append({"id": "merge", "options": {}})
+    transformations.append({"id": "organize", "options": organize})
+    options = {"showHeader": True, "cellHeight": "sm",
+               "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": ""}}
+    if sort:
+        options["sortBy"] = [{"displayName": sort[0], "desc": sort[1]}]
+    return {
+        "type": "table", "title": title, "datasource": DS, "targets": tgts, "w": w, "h": h,
+        "transformations": transformations,
+        "fieldConfig": fc(unit, th, custom={"align": "auto", "cellOptions": {"type": "auto"}, "inspect": False},
+                          overrides=overrides),
+        "options": options,
+    }
+
+
+def colored_column(name, th, mode="color-text"):
+    """An override that colours one table column by thresholds (object values only: schema-valid)."""
+    # byNames: its options are an object, which the schema requires of every matcher
+    return {"matcher": {"id": "byNames", "options": {"mode": "include", "names": [name]}},
+            "properties": [{"id": "custom.cellOptions", "value": {"type": mode}},
+                           {"id": "thresholds", "value": th}]}
+
+
+def bargauge(title, tgts, unit=None, th=None, w=12, h=8, min=0, max=None, mappings=None):
+    return {
+        "type": "bargauge", "title": title, "datasource": DS, "targets": tgts, "w": w, "h": h,
+        "fieldConfig": fc(unit, th, mappings=mappings, min=min, max=max),
+        "options": {
+            "reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""},
+            "orientation": "horizontal", "displayMode": "gradient", "valueMode": "color",
+            "showUnfilled": True, "namePlacement": "auto", "sizing": "auto", "minVizWidth": 8,
+            "minVizHeight": 16, "maxVizHeight": 300,
+        },
+    }
+
+
+def about(panel, description):
+    """Adds the hover text of a panel: what it shows and what to do about it."""
+    panel["description"] = description
+    return panel
+
+
+def row(title):
+    return {"type": "row", "title": title}
+
+
+def var_datasource():
+    return {"type": "datasource", "name": "datasource", "label": "Prometheus", "query": "prometheus",
+            "regex": "", "hide": 0, "refresh": 1, "includeAll": False, "multi": False,
+            "current": {"selected": False, "text": "default", "value": "default"}, "options": []}
+
+
+def var_query(name, label, query, multi=True, include_all=True, hide=0):
+    v = {"type": "query", "name": name, "label": label, "datasource": DS, "query": query, "definition": query,
+         "refresh": 2, "sort": 1, "regex": "", "hide": hide, "multi": multi, "includeAll": include_all,
+         "current": {"selected": True, "text": ["All"], "value": ["$__all"]} if include_all else
+         {"selected": False, "text": "", "value": ""}, "options": []}
+    if include_all:
+        v["allValue"] = ".*"
+    return v
+
+
+def dashboard_links():
+    return [{"title": "homeops", "type": "dashboards", "tags": ["homeops"], "asDropdown": True, "icon": "external link",
+             "tooltip": "Other homeops dashboards", "targetBlank": False, "includeVars": False, "keepTime": True}]
+
+
+def layout(items):
+    """Places panels left to right, wrapping at 24 columns; a row starts a new line. Assigns ids."""
+    panels = []
+    x = y = 0
+    line_h = 0
+    pid = 1
+    for it in items:
+        it = dict(it)
+        if it["type"] == "row":
+            if x:
+                y += line_h
+            x, line_h = 0, 0
+            panels.append({"type": "row", "title": it["title"], "collapsed": False, "id": pid, "panels": [],
+                           "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}})
+            pid += 1
+            y += 1
+            continue
+        w, h = it.pop("w"), it.pop("h")
+        if x + w > 24:
+            y += line_h
+            x, line_h = 0, 0
+        it["id"] = pid
+        pid += 1
+        it["gridPos"] = {"h": h, "w": w, "x": x, "y": y}
+        x += w
+        line_h = max(line_h, h)
+        panels.append(it)
+    return panels
+
+
+def dashboard(uid, title, description, variables, items, time_from="now-7d"):
+    return {
+        "uid": uid,
+        "title": title,
+        "description": description,
+        "tags": ["homeops"],
+        "timezone": "browser",
+        "editable": True,
+        "graphTooltip": 1,
+        "fiscalYearStartMonth": 0,
+        "liveNow": False,
+        "refresh": "1m",
+        "schemaVersion": SCHEMA_VERSION,
+        "version": 1,
+        "time": {"from": time_from, "to": "now"},
+        "timepicker": {},
+        "links": dashboard_links(),
+        "annotations": {"list": [{
+            "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True,
+            "hide": True, "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard"}]},
+        "templating": {"list": [var_datasource()] + variables},
+        "panels": layout(items),
+    }
+
+
+OK_FAILED = vmap({"1": ("OK", GREEN), "0": ("FAILED", RED), "null": ("no log", TEXT)})
+UP_DOWN = vmap({"1": ("up", GREEN), "0": ("DOWN", RED), "null": ("absent", TEXT)})
+DAY = 86400
+
+
+# ---------------------------------------------------------------- SnapRAID
+
+def snapraid():
+    i = 'instance=~"$instance"'
+    d = 'instance=~"$instance", disk=~"$disk"'
+    items = [
+        row("Is parity current?"),
+        about(stat("Parity age (last sync started)",
+             targets((f'time() - snapraid_last_run_timestamp_seconds{{{i}, command="sync"}}', "{{instance}}")),
+             unit="dtdurations", th=thresholds(GREEN, (1.5 * DAY, ORANGE), (2 * DAY, RED)), w=5,
+             no_value="no sync log"),
+              "Time since the newest logged sync started (from --snapraid.log-glob). Files changed after it "
+              "have no parity. The shipped timer syncs nightly; SnapraidSyncOverdue fires after 2 days."),
+        stat("Last sync", targets((f'snapraid_last_run_success{{{i}, command="sync"}}', "{{instance}}")),
+             mappings=OK_FAILED, th=thresholds(RED, (1, GREEN)), w=3),
+        about(stat("Unsynced blocks", targets((f"snapraid_unsynced{{{i}}}", "{{instance}}")),
+                   th=thresholds(GREEN, (1, ORANGE)), w=3),
+              "Blocks left without parity by an interrupted sync. The next sync completes them."),
+        stat("Sync progress", targets((f"snapraid_sync_progress_ratio{{{i}}}", "{{instance}}")),
+             unit="percentunit", th=thresholds(ORANGE, (1, GREEN)), w=3, decimals=1),
+        about(stat("Bad blocks", targets((f"snapraid_array_errors{{{i}}}", "{{instance}}")),
+                   th=thresholds(GREEN, (1, RED)), w=3),
+              "Blocks marked bad by a scrub or sync (silent corruption or read errors). Repair: "
+              "'snapraid -e fix', then 'snapraid -p bad scrub'."),
+        stat("Array lock", targets((f"snapraid_busy{{{i}}}", "{{instance}}")),
+             mappings=vmap({"0": ("idle", GREEN), "1": ("sync/scrub running", BLUE)}), th=thresholds(GREEN), w=4),
+        stat("Rehash", targets((f"snapraid_rehash_needed{{{i}}}", "{{instance}}")),
+             mappings=vmap({"0": ("not needed", GREEN), "1": ("needed", ORANGE)}), th=thresholds(GREEN), w=3),
+        about(stat("Status taken", targets((f"time() - snapraid_status_timestamp_seconds{{{i}}}", "{{instance}}")),
+                   unit="dtdurations", th=thresholds(GREEN, (3600, ORANGE), (DAY, RED)), w=5),
+              "Age of the 'snapraid status' values shown. While a sync or scrub holds the lock, the exporter "
+              "keeps serving the last status, so this grows until the run ends."),
+        stat("Array never synced", targets((f"snapraid_array_empty{{{i}}}", "{{instance}}")),
+             mappings=vmap({"0": ("synced", GREEN), "1": ("NO PARITY", RED)}), th=thresholds(GREEN), w=4),
+        stat("Files", targets((f"snapraid_array_files{{{i}}}", "{{instance}}")), unit="short",
+             th=thresholds(BLUE), color_mode="none", w=3),
+        stat("Fragmented files", targets((f"snapraid_array_fragmented_files{{{i}}}", "{{instance}}")),
+             unit="short", th=thresholds(BLUE), color_mode="none", w=3),
+        stat("Zero sub-second timestamps (run 'snapraid touch')",
+             targets((f"snapraid_array_zero_subsecond_files{{{i}}}", "{{instance}}")),
+             th=thresholds(GREEN, (1, YELLOW)), w=6),
+
+        row("Scrubs: is the data still what was written?"),
+        stat("Last scrub started", targets((f'time() - snapraid_last_run_timestamp_seconds{{{i}, command="scrub"}}', "{{instance}}")),
+             unit="dtdurations", th=thresholds(GREEN, (8 * DAY, ORANGE), (10 * DAY, RED)), w=5,
+             no_value="no scrub log"),
+        stat("Last scrub", targets((f'snapraid_last_run_success{{{i}, command="scrub"}}', "{{instance}}")),
+             mappings=OK_FAILED, th=thresholds(RED, (1, GREEN)), w=3),
+        about(stat("Oldest block checked", targets((f"snapraid_scrub_oldest_block_age_seconds{{{i}}}", "{{instance}}")),
+                   unit="dtdurations", th=thresholds(GREEN, (100 * DAY, ORANGE), (120 * DAY, RED)), w=4),
+              "Time since the least recently verified block was scrubbed or synced. Weekly 8% scrubs check "
+              "every block about every 90 days; SnapraidScrubOverdue fires at 120."),
+        stat("Median block checked", targets((f"snapraid_scrub_median_block_age_seconds{{{i}}}", "{{instance}}")),
+             unit="dtdurations", th=thresholds(BLUE), color_mode="none", w=4),
+        stat("Newest block checked", targets((f"snapraid_scrub_newest_block_age_seconds{{{i}}}", "{{instance}}")),
+             unit="dtdurations", th=thresholds(BLUE), color_mode="none", w=4),
+        stat("Never scrubbed", targets((f"snapraid_unscrubbed_ratio{{{i}}}", "{{instance}}")),
+             unit="percentunit", th=thresholds(GREEN, (0.5, YELLOW)), w=4, decimals=1),
+        timeseries("Block scrub age", targets(
+            (f"snapraid_scrub_oldest_block_age_seconds{{{i}}}", "oldest {{instance}}"),
+            (f"snapraid_scrub_median_block_age_seconds{{{i}}}", "median {{instance}}"),
+            (f"snapraid_scrub_newest_block_age_seconds{{{i}}}", "newest {{instance}}")),
+            unit="dtdurations", th=thresholds(GREEN, (120 * DAY, RED)), threshold_lines=True),
+        table("Newest logged run of each command", targets(
+            (f"max by (instance, command) ((time() - snapraid_last_run_timestamp_seconds{{{i}}}) / 86400)", None),
+            (f"max by (instance, command) (snapraid_last_run_success{{{i}}})", None),
+            (f'max by (instance, command) (snapraid_last_run_errors{{{i}, kind="io"}})', None),
+            (f'max by (instance, command) (snapraid_last_run_errors{{{i}, kind="data"}})', None),
+            (f'max by (instance, command) (snapraid_last_run_errors{{{i}, kind="soft"}})', None), table=True),
+            rename={"Value #A": "Started days ago", "Value #B": "Succeeded (1 = yes)", "Value #C": "I/O errors",
+                    "Value #D": "Data errors", "Value #E": "Soft errors"}, w=12, h=8,
+            overrides=[
+                colored_column("Succeeded (1 = yes)", thresholds(RED, (1, GREEN)), "color-background"),
+                colored_column("I/O errors", thresholds(GREEN, (1, RED))),
+                colored_column("Data errors", thresholds(GREEN, (1, RED))),
+            ]),
+        about(bargauge("Changes found by the newest logged diff",
+                 targets((f'snapraid_last_diff_files{{{i}, change!="equal"}}', "{{change}}")),
+                 th=thresholds(BLUE), w=12, h=8),
+              "What the newest logged 'snapraid diff' found: what the next sync will add to parity. Many "
+              "removed files at once can be an accident; check before syncing."),
+
+        row("Space"),
+        bargauge("Data disk use",
+                 targets((f"snapraid_disk_used_bytes{{{d}}} / (snapraid_disk_used_bytes{{{d}}} + snapraid_disk_free_bytes{{{d}}})",
+                          "{{disk}}")),
+                 unit="percentunit", th=thresholds(GREEN, (0.85, ORANGE), (0.95, RED)), max=1, w=8),
+        bargauge("Free per data disk", targets((f"snapraid_disk_free_bytes{{{d}}}", "{{disk}}")), unit="bytes",
+                 th=thresholds(RED, (100e9, ORANGE), (500e9, GREEN)), w=8),
+        bargauge("Parity use", targets(
+            (f"snapraid_parity_allocated_bytes{{{i}}} / snapraid_parity_max_bytes{{{i}}}", "allocated of possible"),
+            (f"1 - snapraid_parity_free_bytes{{{i}}} / snapraid_parity_size_bytes{{{i}}}", "{{parity}} disk")),
+            unit="percentunit", th=thresholds(GREEN, (0.9, ORANGE), (0.97, RED)), max=1, w=8),
+        timeseries("Array used and free", targets(
+            (f"snapraid_array_used_bytes{{{i}}}", "used {{instance}}"),
+            (f"snapraid_array_free_bytes{{{i}}}", "free {{instance}}"),
+            (f"snapraid_array_wasted_bytes{{{i}}}", "wasted {{instance}}")), unit="bytes"),
+        table("Data disks", targets(
+            (f"max by (instance, disk) (snapraid_disk_files{{{d}}})", None),
+            (f"max by (instance, disk) (snapraid_disk_fragmented_files{{{d}}})", None),
+            (f"max by (instance, disk) (snapraid_disk_used_bytes{{{d}}}) / 1e9", None),
+            (f"max by (instance, disk) (snapraid_disk_free_bytes{{{d}}}) / 1e9", None),
+            (f"max by (instance, disk) (snapraid_disk_wasted_bytes{{{d}}}) / 1e9", None), table=True),
+            rename={"Value #A": "Files", "Value #B": "Fragmented", "Value #C": "Used GB", "Value #D": "Free GB",
+                    "Value #E": "Wasted GB"}, w=12, h=8),
+
+        row("Disk health (snapraid smart, with --snapraid.smart)"),
+        stat("Probability that a disk fails within a year",
+             targets((f"snapraid_array_failure_probability_ratio{{{i}}}", "{{instance}}")),
+             unit="percentunit", th=thresholds(GREEN, (0.25, YELLOW), (0.5, ORANGE)), w=6, h=6,
+             no_value="--snapraid.smart is off"),
+        about(bargauge("Failure probability per disk",
+                 targets((f"snapraid_disk_failure_probability_ratio{{{d}}}", "{{disk}} {{device}} {{serial}}")),
+                 unit="percentunit", th=thresholds(GREEN, (0.25, YELLOW), (0.5, RED)), max=1, w=10, h=6),
+              "SnapRAID's estimate that each disk fails within a year, from its SMART attributes and "
+              "Backblaze's statistics. Replace disks above 50% before a second one fails."),
+        bargauge("Temperature per disk",
+                 targets((f"snapraid_disk_temperature_celsius{{{d}}}", "{{disk}} {{device}}")),
+                 unit="celsius", th=thresholds(GREEN, (45, YELLOW), (55, RED)), min=20, max=70, w=8, h=6),
+        table("SMART per disk (as reported by snapraid smart)", targets(
+            (f"max by (instance, disk, device, serial, smartctl) ("
+             f"label_replace(snapraid_disk_smart_failing{{{d}}} == 1, \"smartctl\", \"FAIL\", \"\", \"\")"
+             f" or label_replace(snapraid_disk_smart_failing{{{d}}} == 0, \"smartctl\", \"ok\", \"\", \"\"))", None),
+            (f"max by (instance, disk, device, serial) (snapraid_disk_smart_errors{{{d}}})", None),
+            (f"max by (instance, disk, device, serial) (snapraid_disk_power_on_seconds{{{d}}}) / 86400", None),
+            (f"max by (instance, disk, device, serial) (snapraid_disk_size_bytes{{{d}}}) / 1e12", None), table=True),
+            rename={"Value #B": "SMART error log entries", "Value #C": "Power-on days", "Value #D": "Size TB"},
+            exclude=("Time", "job", "__name__", "Value #A"), h=7,
+            overrides=[colored_column("SMART error log entries", thresholds(GREEN, (1, ORANGE)))]),
+
+        row("snapraid_exporter"),
+        stat("Collection", targets((f"snapraid_up{{{i}}}", "{{instance}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=4),
+        stat("snapraid smart", targets((f"snapraid_smart_up{{{i}}}", "{{instance}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=4, no_value="off"),
+        stat("Last collection", targets((f"time() - snapraid_last_collect_timestamp_seconds{{{i}}}", "{{instance}}")),
+             unit="s", th=thresholds(GREEN, (900, ORANGE), (3600, RED)), w=4),
+        timeseries("Collection duration", targets((f"snapraid_collect_duration_seconds{{{i}}}", "{{instance}}")),
+                   unit="s", w=6, h=6),
+        timeseries("Failed collections by reason",
+                   targets((f"sum by (instance, reason) (increase(snapraid_collect_errors_total{{{i}}}[1h]))",
+                            "{{instance}} {{reason}}")), unit="short", w=6, h=6, bars=True),
+    ]
+    variables = [
+        var_query("instance", "Instance", "label_values(snapraid_up, instance)"),
+        var_query("disk", "Data disk", 'label_values(snapraid_disk_used_bytes{instance=~"$instance"}, disk)'),
+    ]
+    return dashboard("homeops-snapraid", "homeops / SnapRAID",
+                     "Is parity current, are scrubs keeping up, did a run find errors, which disk is filling up "
+                     "or likely to fail. Data: snapraid_exporter.", variables, items)
+
+
+# ---------------------------------------------------------------- SMART
+
+def smart():
+    i = 'instance=~"$instance"'
+    d = 'instance=~"$instance", device=~"$device"'
+    info_join = ' * on (job, instance, device) group_left (model, serial) max by (job, instance, device, model, serial) (smart_device_info)'
+    health = (
+        f'label_replace(smart_device_up{{{d}}} == 0, "state", "UNREADABLE", "", "")'
+        f' or on (job, instance, device) label_replace(smart_device_sleeping{{{d}}} == 1, "state", "asleep (last-known values)", "", "")'
+        f' or on (job, instance, device) label_replace(smart_device_up{{{d}}} == 1, "state", "read", "", "")'
+    )
+    verdict = (
+        f'label_replace(smart_device_smart_healthy{{{d}}} == 0, "self_assessment", "FAILING", "", "")'
+        f' or on (job, instance, device) label_replace(smart_device_smart_healthy{{{d}}} == 1, "self_assessment", "passed", "", "")'
+    )
+    items = [
+        row("Which disk is dying?"),
+        stat("Disks", targets(f"count(smart_device_info{{{d}}})"), th=thresholds(BLUE), color_mode="none", w=3,
+             no_value="0"),
+        stat("Failing self-assessment", targets(f"count(smart_device_smart_healthy{{{d}}} == 0) or vector(0)"),
+             th=thresholds(GREEN, (1, RED)), w=4),
+        stat("Many bad sectors / attribute failing",
+             targets(f'count(smart_device_overall_status{{{d}, status=~"bad_sector_many|bad_attribute_now|bad_status"}} == 1) or vector(0)'),
+             th=thresholds(GREEN, (1, RED)), w=5),
+        stat("Unreadable", targets(f"count(smart_device_up{{{d}}} == 0) or vector(0)"),
+             th=thresholds(GREEN, (1, ORANGE)), w=3),
+        stat("Asleep", targets(f"count(smart_device_sleeping{{{d}}} == 1) or vector(0)"),
+             th=thresholds(BLUE), color_mode="none", w=3),
+        stat("Hottest disk", targets(f"max(smart_device_temperature_celsius{{{d}}})"), unit="celsius",
+             th=thresholds(GREEN, (50, YELLOW), (55, ORANGE), (65, RED)), w=3),
+        stat("Disk alerts firing", targets('count(ALERTS{alertstate="firing", alertname=~"Smart.+"}) or vector(0)'),
+             th=thresholds(GREEN, (1, RED)), w=3),
+        about(table("Disks", targets(
+            (f"max by (instance, device, type, model, serial, firmware) (smart_device_info{{{d}}})", None),
+            (f"max by (instance, device, state) ({health})", None),
+            (f"max by (instance, device, self_assessment) ({verdict})", None),
+            (f"max by (instance, device, status) (smart_device_overall_status{{{d}}} == 1)", None),
+            (f"max by (instance, device) (smart_device_temperature_celsius{{{d}}})", None),
+            (f"max by (instance, device) (smart_device_bad_sectors{{{d}}})", None),
+            (f"max by (instance, device) (smart_device_power_on_seconds{{{d}}}) / 86400", None),
+            (f"time() - max by (instance, device) (smart_device_last_read_timestamp_seconds{{{d}}})", None), table=True),
+            rename={"status": "libatasmart status", "Value #E": "Temp °C", "Value #F": "Bad sectors",
+                    "Value #G": "Power-on days", "Value #H": "Values age s"},
+            exclude=("Time", "job", "__name__", "Value #A", "Value #B", "Value #C", "Value #D"), h=9,
+            overrides=[colored_column("Temp °C", thresholds(GREEN, (50, YELLOW), (55, ORANGE), (65, RED))),
+                       colored_column("Bad sectors", thresholds(GREEN, (1, ORANGE), (50, RED)))],
+            sort=("device", False)),
+              "One row per disk. The serial identifies the physical disk (kernel names change between boots). "
+              "state: read, asleep (standby: not woken, values are the last-known ones, 'Values age' says how "
+              "old) or UNREADABLE. self_assessment: the disk's own SMART verdict. libatasmart status (ATA): "
+              "good, bad_attribute_in_the_past, bad_sector, bad_attribute_now, bad_sector_many, bad_status."),
+
+        row("Temperature"),
+        timeseries("Temperature", targets((f"smart_device_temperature_celsius{{{d}}}" + info_join, "{{device}} {{model}}")),
+                   unit="celsius", min=None, th=thresholds(GREEN, (55, ORANGE), (65, RED)), threshold_lines=True,
+                   w=16, h=9),
+        bargauge("Temperature now", targets((f"smart_device_temperature_celsius{{{d}}}", "{{device}}")),
+                 unit="celsius", th=thresholds(GREEN, (50, YELLOW), (55, ORANGE), (65, RED)), min=20, max=80, w=8, h=9),
+
+        row("ATA disks"),
+        about(timeseries("Reallocated, pending and uncorrectable sectors", targets(
+            (f'smart_ata_attribute_pretty{{{d}, unit="sectors", name=~"reallocated-sector-count|current-pending-sector|offline-uncorrectable"}}',
+             "{{device}} {{name}}")), unit="short", w=12, h=8),
+              "Sectors the disk could not read (pending, offline-uncorrectable) or replaced with spares "
+              "(reallocated). A count that keeps rising means the disk is dying."),
+        table("Attributes failing now or in the past", targets(
+            (f"(smart_ata_attribute_failing{{{d}}} == 1)" + info_join, None), table=True),
+            exclude=("Time", "job", "__name__", "Value"), w=12, h=8),
+        table("Attributes", targets(
+            (f"max by (instance, device, id, name) (smart_ata_attribute_value{{{d}}})", None),
+            (f"max by (instance, device, id, name) (smart_ata_attribute_worst{{{d}}})", None),
+            (f"max by (instance, device, id, name) (smart_ata_attribute_threshold{{{d}}})", None),
+            (f"max by (instance, device, id, name) (smart_ata_attribute_raw{{{d}}})", None), table=True),
+            rename={"Value #A": "Value", "Value #B": "Worst", "Value #C": "Threshold", "Value #D": "Raw"},
+            w=16, h=10, sort=("device", False)),
+        table("Last self-test", targets(
+            (f"smart_ata_self_test_status{{{d}}} == 1", None), table=True),
+            exclude=("Time", "job", "__name__", "Value"), w=8, h=10),
+        timeseries("Power cycles per day", targets(
+            (f"increase(smart_device_power_cycles_total{{{d}}}[1d])", "{{device}}")), unit="short", w=12, h=7),
+        timeseries("Power-on time", targets(
+            (f"smart_device_power_on_seconds{{{d}}}", "{{device}}")), unit="dtdurations", w=12, h=7,
+            legend_calcs=("lastNotNull",)),
+
+        row("NVMe disks"),
+        about(bargauge("Life used (rated endurance)", targets((f"smart_nvme_percentage_used_ratio{{{d}}}", "{{device}}")),
+                 unit="percentunit", th=thresholds(GREEN, (0.8, ORANGE), (1, RED)), max=1, w=8, h=6),
+              "NVMe 'Percentage Used': the drive's estimate of its rated write endurance used. 100% is the "
+              "rating, not the end, but plan a replacement."),
+        bargauge("Available spare", targets((f"smart_nvme_available_spare_ratio{{{d}}}", "{{device}}")),
+                 unit="percentunit", th=thresholds(RED, (0.2, ORANGE), (0.5, GREEN)), max=1, w=8, h=6),
+        table("Critical warnings", targets(
+            (f"smart_nvme_critical_warning_flag{{{d}}} == 1", None), table=True),
+            exclude=("Time", "job", "__name__", "Value"), w=8, h=6),
+        timeseries("Media errors and error log entries", targets(
+            (f"smart_nvme_media_errors_total{{{d}}}", "media errors {{device}}"),
+            (f"smart_nvme_error_log_entries_total{{{d}}}", "error log {{device}}")), unit="short", w=8, h=7),
+        timeseries("Written and read", targets(
+            (f"rate(smart_nvme_data_written_bytes_total{{{d}}}[$__rate_interval])", "written {{device}}"),
+            (f"rate(smart_nvme_data_read_bytes_total{{{d}}}[$__rate_interval])", "read {{device}}")), unit="Bps",
+            w=8, h=7),
+        timeseries("Unsafe shutdowns and time above the warning temperature", targets(
+            (f"increase(smart_nvme_unsafe_shutdowns_total{{{d}}}[1d])", "unsafe shutdowns/day {{device}}"),
+            (f"increase(smart_nvme_warning_temperature_seconds_total{{{d}}}[1d]) / 60", "minutes hot/day {{device}}")),
+            unit="short", w=8, h=7),
+
+        row("smart_exporter"),
+        stat("Collection", targets((f"smart_up{{{i}}}", "{{instance}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=4),
+        stat("Last collection", targets((f"time() - smart_last_collect_timestamp_seconds{{{i}}}", "{{instance}}")),
+             unit="s", th=thresholds(GREEN, (900, ORANGE), (3600, RED)), w=4),
+        timeseries("Read duration per disk", targets(
+            (f"smart_device_read_duration_seconds{{{d}}}", "{{device}}"),
+            (f"smart_collect_duration_seconds{{{i}}}", "whole collection {{instance}}")), unit="s", w=8, h=6),
+        timeseries("Failed collections by reason", targets(
+            (f"sum by (instance, reason) (increase(smart_collect_errors_total{{{i}}}[1h]))", "{{instance}} {{reason}}")),
+            unit="short", w=8, h=6, bars=True),
+        table("Read errors", targets((f"smart_device_read_error{{{d}}}", None), table=True),
+              exclude=("Time", "job", "__name__", "Value"), w=24, h=5),
+    ]
+    variables = [
+        var_query("instance", "Instance", "label_values(smart_up, instance)"),
+        var_query("device", "Disk", 'label_values(smart_device_info{instance=~"$instance"}, device)'),
+    ]
+    return dashboard("homeops-smart", "homeops / Disks (SMART)",
+                     "Which disk is dying: SMART self-assessment, bad sectors, failing attributes, NVMe wear and "
+                     "spare, temperatures. Data: smart_exporter (ATA via libatasmart, NVMe via the admin ioctl).",
+                     variables, items)
+
+
+# ---------------------------------------------------------------- remediation
+
+def remediation():
+    i = 'instance=~"$instance"'
+    p = 'instance=~"$instance", playbook=~"$playbook"'
+    items = [
+        row("Now"),
+        stat("Remediation", targets((f"remediation_paused{{{i}}}", "{{instance}}")),
+             mappings=vmap({"0": ("active", GREEN), "1": ("PAUSED", ORANGE)}), th=thresholds(GREEN), w=4),
+        stat("Running", targets((f"remediation_runs_running{{{i}}}", "{{instance}}")), th=thresholds(BLUE),
+             color_mode="none", w=3),
+        stat("Queued", targets((f"remediation_run_queue_depth{{{i}}}", "{{instance}}")),
+             th=thresholds(GREEN, (1, YELLOW), (10, ORANGE)), w=3),
+        stat("Oldest queued run", targets((f'remediation_oldest_pending_age_seconds{{{i}, kind="run"}}', "{{instance}}")),
+             unit="s", th=thresholds(GREEN, (600, YELLOW), (3600, ORANGE)), w=4),
+        stat("Oldest undelivered notification",
+             targets((f'remediation_oldest_pending_age_seconds{{{i}, kind="notification"}}', "{{instance}}")),
+             unit="s", th=thresholds(GREEN, (600, YELLOW), (3600, ORANGE)), w=5),
+        stat("Playbooks disabled", targets(f"count(remediation_playbook_enabled{{{i}}} == 0) or vector(0)"),
+             th=thresholds(GREEN, (1, YELLOW)), w=5),
+        table("Alerts firing now (Prometheus)", targets(
+            ('ALERTS{alertstate="firing", alertname=~"Snapraid.+|Smart.+|Homeops.+|Remediation.+"}', None), table=True),
+            exclude=("Time", "__name__", "alertstate", "Value"), w=24, h=7, sort=("severity", False)),
+
+        row("What did the receiver do?"),
+        about(timeseries("Playbook runs per hour by result", targets(
+            (f"sum by (playbook, result) (increase(remediation_runs_total{{{p}}}[1h]))", "{{playbook}} {{result}}")),
+            unit="short", bars=True, stack=True, w=12, h=8, legend_calcs=("sum",)),
+              "Finished playbook runs: succeeded, failed (non-zero exit, timeout), cancelled, interrupted "
+              "(the receiver stopped), dry_run. Output and exit status of each run are on the receiver's "
+              "status page."),
+        table("Runs in the selected time range", targets(
+            (f"sum by (playbook, result) (increase(remediation_runs_total{{{p}}}[$__range]))", None), table=True),
+            rename={"Value": "Runs"}, exclude=("Time",), w=12, h=8, sort=("Runs", True)),
+        about(timeseries("Routing decisions per hour", targets(
+            (f"sum by (playbook, decision) (increase(remediation_gate_decisions_total{{{p}}}[1h]))",
+             "{{playbook}} {{decision}}")), unit="short", bars=True, stack=True, w=12, h=8, legend_calcs=("sum",)),
+              "What the receiver decided for each routed alert: run, duplicate (already handled), cooldown, "
+              "gave_up (max_attempts used within the window: a human is needed), paused, disabled."),
+        timeseries("Run duration (95th percentile)", targets(
+            (f"histogram_quantile(0.95, sum by (playbook, le) (rate(remediation_run_duration_seconds_bucket{{{p}}}[1h])))",
+             "{{playbook}}")), unit="s", w=12, h=8),
+        timeseries("Alerts received per hour", targets(
+            (f"sum by (status) (increase(remediation_alerts_received_total{{{i}}}[1h]))", "{{status}}")),
+            unit="short", bars=True, stack=True, w=8, h=7, legend_calcs=("sum",)),
+        timeseries("Webhooks per hour by HTTP code", targets(
+            (f"sum by (code) (increase(remediation_webhooks_received_total{{{i}}}[1h]))", "{{code}}")),
+            unit="short", bars=True, stack=True, w=8, h=7, legend_calcs=("sum",)),
+        timeseries("Notifications per hour", targets(
+            (f"sum by (notifier, result) (increase(remediation_notifications_total{{{i}}}[1h]))",
+             "{{notifier}} {{result}}")), unit="short", bars=True, stack=True, w=8, h=7, legend_calcs=("sum",)),
+
+        row("Receiver health"),
+        stat("Config reload", targets((f"remediation_config_last_reload_successful{{{i}}}", "{{instance}}")),
+             mappings=vmap({"1": ("ok", GREEN), "0": ("REJECTED", RED)}), th=thresholds(RED, (1, GREEN)), w=4),
+        stat("Config loaded", targets(
+            (f"time() - remediation_config_last_reload_success_timestamp_seconds{{{i}}}", "{{instance}}")),
+            unit="dtdurations", th=thresholds(BLUE), color_mode="none", w=4),
+        stat("Store commit failures (range)", targets(
+            f"sum(increase(remediation_store_commit_failures_total{{{i}}}[$__range])) or vector(0)"),
+            th=thresholds(GREEN, (1, RED)), w=4),
+        stat("Memory (RSS)", targets((f'process_resident_memory_bytes{{{i}, job=~"homeops-receiver"}}', "{{instance}}")),
+             unit="bytes", th=thresholds(BLUE), color_mode="none", w=4),
+        stat("Version", targets((f"remediation_build_info{{{i}}}", "{{version}} ({{revision}})")),
+             th=thresholds(BLUE), color_mode="none", text_mode="name", w=8),
+        timeseries("Store group commits", targets(
+            (f"rate(remediation_store_commits_total{{{i}}}[$__rate_interval])", "commits/s"),
+            (f"rate(remediation_store_operations_total{{{i}}}[$__rate_interval])", "operations/s"),
+            (f"remediation_store_pending_operations{{{i}}}", "waiting")), unit="short", w=12, h=7),
+        timeseries("Store commit duration (99th percentile)", targets(
+            (f"histogram_quantile(0.99, sum by (le) (rate(remediation_store_commit_duration_seconds_bucket{{{i}}}[$__rate_interval])))",
+             "p99")), unit="s", w=12, h=7),
+    ]
+    variables = [
+        var_query("instance", "Instance", "label_values(remediation_build_info, instance)"),
+        var_query("playbook", "Playbook", 'label_values(remediation_playbook_enabled{instance=~"$instance"}, playbook)'),
+    ]
+    return dashboard("homeops-remediation", "homeops / Remediation",
+                     "What remediation_receiver did: runs by playbook and result, routing decisions, notifications, "
+                     "queue and store health.", variables, items, time_from="now-2d")
+
+
+# ---------------------------------------------------------------- overview
+
+def overview():
+    items = [
+        row("Is everything watched?"),
+        stat("homeops targets", targets(('up{job=~"homeops-.+"}', "{{job}} {{instance}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=12, h=4, no_value="no homeops scrape job"),
+        stat("Collections", targets(
+            ('label_replace({__name__=~"snapraid_up|smart_up"}, "exporter", "$1", "__name__", "(.+)_up")',
+             "{{exporter}} {{instance}}")), mappings=UP_DOWN, th=thresholds(RED, (1, GREEN)), w=12, h=4),
+        table("Alerts firing now", targets(
+            ('ALERTS{alertstate="firing", alertname=~"Snapraid.+|Smart.+|Homeops.+|Remediation.+"}', None), table=True),
+            exclude=("Time", "__name__", "alertstate", "Value"), h=8, sort=("severity", False)),
+
+        row("SnapRAID"),
+        stat("Parity age", targets(('time() - snapraid_last_run_timestamp_seconds{command="sync"}', "{{instance}}")),
+             unit="dtdurations", th=thresholds(GREEN, (1.5 * DAY, ORANGE), (2 * DAY, RED)), w=6, no_value="no sync log"),
+        stat("Bad blocks", targets(("snapraid_array_errors", "{{instance}}")), th=thresholds(GREEN, (1, RED)), w=6),
+        stat("Oldest block checked", targets(("snapraid_scrub_oldest_block_age_seconds", "{{instance}}")),
+             unit="dtdurations", th=thresholds(GREEN, (100 * DAY, ORANGE), (120 * DAY, RED)), w=6),
+        stat("Array free", targets(
+            ("snapraid_array_free_bytes / (snapraid_array_free_bytes + snapraid_array_used_bytes)", "{{instance}}")),
+            unit="percentunit", th=thresholds(RED, (0.05, ORANGE), (0.15, GREEN)), w=6),
+
+        row("Disks"),
+        stat("Disks", targets("count(smart_device_info)"), th=thresholds(BLUE), color_mode="none", w=4, no_value="0"),
+        stat("Failing self-assessment", targets("count(smart_device_smart_healthy == 0) or vector(0)"),
+             th=thresholds(GREEN, (1, RED)), w=5),
+        stat("Unreadable", targets("count(smart_device_up == 0) or vector(0)"), th=thresholds(GREEN, (1, ORANGE)), w=5),
+        stat("Hottest disk", targets("max(smart_device_temperature_celsius)"), unit="celsius",
+             th=thresholds(GREEN, (50, YELLOW), (55, ORANGE), (65, RED)), w=5),
+        stat("Most worn NVMe", targets("max(smart_nvme_percentage_used_ratio)"), unit="percentunit",
+             th=thresholds(GREEN, (0.8, ORANGE), (1, RED)), w=5, no_value="no NVMe"),
+
+        row("Remediation"),
+        stat("Remediation", targets(("remediation_paused", "{{instance}}")),
+             mappings=vmap({"0": ("active", GREEN), "1": ("PAUSED", ORANGE)}), th=thresholds(GREEN), w=4),
+        stat("Runs succeeded (range)", targets('sum(increase(remediation_runs_total{result="succeeded"}[$__range])) or vector(0)'),
+             th=thresholds(GREEN), w=5),
+        stat("Runs failed (range)",
+             targets('sum(increase(remediation_runs_total{result=~"failed|interrupted"}[$__range])) or vector(0)'),
+             th=thresholds(GREEN, (1, ORANGE)), w=5),
+        stat("Gave up (range)", targets('sum(increase(remediation_gate_decisions_total{decision="gave_up"}[$__range])) or vector(0)'),
+             th=thresholds(GREEN, (1, RED)), w=5),
+        stat("Queued", targets(("remediation_run_queue_depth", "{{instance}}")),
+             th=thresholds(GREEN, (1, YELLOW), (10, ORANGE)), w=5),
+    ]
+    return dashboard("homeops-overview", "homeops / Overview",
+                     "The home server at a glance: are the homeops programs scraped and collecting, what is "
+                     "firing, parity, disks and remediation.", [], items, time_from="now-24h")
+
+
+DASHBOARDS = {
+    "homeops-overview.json": overview,
+    "homeops-snapraid.json": snapraid,
+    "homeops-smart.json": smart,
+    "homeops-remediation.json": remediation,
+}
+
+
+def render(fn):
+    return json.dumps(fn(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv):
+    check = "--check" in argv[1:]
+    out_dir = HERE
+    stale = []
+    for name, fn in DASHBOARDS.items():
+        path = os.path.join(out_dir, name)
+        want = render(fn)
+        if check:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    have = f.read()
+            except OSError:
+                have = None
+            if have != want:
+                stale.append(name)
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(want)
+    if stale:
+        print("dashboards out of date with dashboards/build.py (run it): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
