@@ -8,17 +8,23 @@
 #include <string.h>
 #include "common/xalloc.h"
 
+/*
+ * One key per (playbook, fingerprint) ever seen within the retention horizon: a burst of 10,000
+ * distinct alerts makes 10,000 keys, so a key is kept small (about 140 bytes with its first attempt,
+ * it was about 290):
+ * the playbook name is interned once per gate, startsAt is kept as a 64-bit hash (it is only
+ * ever compared for equality, between deliveries of the same alert), attempts grow one by one.
+ */
 struct gate_key {
 	struct gate_key *next;
-	char *playbook;
+	const char *playbook;          /* interned in struct gate */
 	char fingerprint[17];
-	char last_starts_at[40];       /* of the last firing run */
-	char resolved_starts_at[40];   /* of the last resolved run */
+	uint64_t last_starts_at;       /* hash of startsAt of the last firing run (0: none or "") */
+	uint64_t resolved_starts_at;   /* hash of startsAt of the last resolved run */
 	double last_run_at;            /* when the last firing run was decided */
 	double last_seen;              /* for pruning */
 	double *attempts;              /* decision times of firing runs, oldest first */
 	size_t nattempts;
-	size_t aattempts;
 	int active;
 	bool escalated;
 };
@@ -28,6 +34,9 @@ struct gate {
 	struct gate_key **buckets;
 	size_t nbuckets;
 	size_t n;
+	char **names;                  /* interned playbook names, freed with the gate */
+	size_t nnames;
+	size_t anames;
 };
 
 const char *gate_decision_name(enum gate_decision d)
@@ -47,7 +56,6 @@ struct gate *gate_new(void)
 
 static void gate_key_free(struct gate_key *k)
 {
-	free(k->playbook);
 	free(k->attempts);
 	free(k);
 }
@@ -64,6 +72,9 @@ void gate_free(struct gate *g)
 		}
 	}
 	free(g->buckets);
+	for (size_t i = 0; i < g->nnames; i++)
+		free(g->names[i]);
+	free(g->names);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
@@ -77,6 +88,28 @@ static uint64_t gate_hash(const char *playbook, const char *fp)
 	for (const unsigned char *p = (const unsigned char *)fp; *p; p++)
 		h = (h ^ *p) * 1099511628211ULL;
 	return h;
+}
+
+/* FNV-1a of a startsAt key; "" hashes to 0 so that a new key compares equal to "" as before. */
+static uint64_t gate_starts_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+	if (!*s)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* The gate's own copy of a playbook name (configurations come and go on reload). */
+static const char *gate_intern(struct gate *g, const char *name)
+{
+	for (size_t i = 0; i < g->nnames; i++)
+		if (strcmp(g->names[i], name) == 0)
+			return g->names[i];
+	XGROW(g->names, g->nnames + 1, g->anames);
+	g->names[g->nnames] = xstrdup(name);
+	return g->names[g->nnames++];
 }
 
 static void gate_grow(struct gate *g)
@@ -108,7 +141,7 @@ static struct gate_key *gate_find(struct gate *g, const char *playbook, const ch
 	if (!create)
 		return NULL;
 	k = xcalloc(1, sizeof(*k));
-	k->playbook = xstrdup(playbook);
+	k->playbook = gate_intern(g, playbook);
 	snprintf(k->fingerprint, sizeof(k->fingerprint), "%s", fp);
 	k->next = g->buckets[i];
 	g->buckets[i] = k;
@@ -126,6 +159,10 @@ static void gate_expire(struct gate_key *k, double now, double window)
 	if (drop) {
 		memmove(k->attempts, k->attempts + drop, (k->nattempts - drop) * sizeof(*k->attempts));
 		k->nattempts -= drop;
+		if (k->nattempts == 0) {
+			free(k->attempts);
+			k->attempts = NULL;
+		}
 	}
 	/* the exhaustion that was escalated is over once an attempt slot frees up */
 	if (k->escalated && drop)
@@ -134,7 +171,8 @@ static void gate_expire(struct gate_key *k, double now, double window)
 
 static void gate_add_attempt(struct gate_key *k, double t)
 {
-	XGROW(k->attempts, k->nattempts + 1, k->aattempts);
+	/* exact size: most keys only ever see one attempt, and attempts are rare next to alerts */
+	k->attempts = xrealloc(k->attempts, (k->nattempts + 1) * sizeof(*k->attempts));
 	k->attempts[k->nattempts++] = t;
 }
 
@@ -155,11 +193,12 @@ void gate_decide(struct gate *g, const char *playbook, const char *fingerprint, 
 	pthread_mutex_lock(&g->lock);
 	k = gate_find(g, playbook, fingerprint, true);
 	k->last_seen = now;
+	uint64_t sh = gate_starts_hash(starts_at);
 	if (!firing) {
-		if (strcmp(k->resolved_starts_at, starts_at) == 0) {
+		if (k->resolved_starts_at == sh) {
 			out->decision = GATE_DUPLICATE;
 		} else {
-			snprintf(k->resolved_starts_at, sizeof(k->resolved_starts_at), "%s", starts_at);
+			k->resolved_starts_at = sh;
 			k->active++;
 			out->decision = GATE_RUN;
 		}
@@ -171,7 +210,7 @@ void gate_decide(struct gate *g, const char *playbook, const char *fingerprint, 
 	}
 	bool ran_before = k->last_run_at > 0;
 	bool in_cooldown = ran_before && pol->cooldown > 0 && now - k->last_run_at < pol->cooldown;
-	if (ran_before && strcmp(k->last_starts_at, starts_at) == 0 && (pol->cooldown <= 0 || in_cooldown)) {
+	if (ran_before && k->last_starts_at == sh && (pol->cooldown <= 0 || in_cooldown)) {
 		out->decision = GATE_DUPLICATE;
 		goto out;
 	}
@@ -188,7 +227,7 @@ void gate_decide(struct gate *g, const char *playbook, const char *fingerprint, 
 		goto out;
 	}
 	gate_add_attempt(k, now);
-	snprintf(k->last_starts_at, sizeof(k->last_starts_at), "%s", starts_at);
+	k->last_starts_at = sh;
 	k->last_run_at = now;
 	k->active++;
 	out->decision = GATE_RUN;
@@ -244,22 +283,23 @@ void gate_replay(struct gate *g, const char *playbook, const char *fingerprint, 
 		/* not an attempt */
 	} else if (firing) {
 		gate_add_attempt(k, created_at);
-		snprintf(k->last_starts_at, sizeof(k->last_starts_at), "%s", starts_at);
+		k->last_starts_at = gate_starts_hash(starts_at);
 		k->last_run_at = created_at;
 		k->escalated = false;
 	} else {
-		snprintf(k->resolved_starts_at, sizeof(k->resolved_starts_at), "%s", starts_at);
+		k->resolved_starts_at = gate_starts_hash(starts_at);
 	}
 	if (active)
 		k->active++;
 	pthread_mutex_unlock(&g->lock);
 }
 
-size_t gate_prune(struct gate *g, double horizon)
+bool gate_prune_step(struct gate *g, double horizon, size_t *cursor, size_t max_buckets, size_t *pruned)
 {
-	size_t n = 0;
+	bool more;
 	pthread_mutex_lock(&g->lock);
-	for (size_t i = 0; i < g->nbuckets; i++) {
+	size_t i = *cursor, end = i + max_buckets < g->nbuckets ? i + max_buckets : g->nbuckets;
+	for (; i < end; i++) {
 		struct gate_key **pp = &g->buckets[i];
 		while (*pp) {
 			struct gate_key *k = *pp;
@@ -267,26 +307,35 @@ size_t gate_prune(struct gate *g, double horizon)
 				*pp = k->next;
 				gate_key_free(k);
 				g->n--;
-				n++;
+				(*pruned)++;
 			} else {
 				pp = &k->next;
 			}
 		}
 	}
+	more = i < g->nbuckets;
+	*cursor = more ? i : 0;
 	pthread_mutex_unlock(&g->lock);
+	return more;
+}
+
+size_t gate_prune(struct gate *g, double horizon)
+{
+	size_t cursor = 0, n = 0;
+	while (gate_prune_step(g, horizon, &cursor, GATE_STEP_BUCKETS, &n))
+		;
 	return n;
 }
 
-size_t gate_list(struct gate *g, double now,
-		 const struct gate_policy *(*policy_of)(void *arg, const char *playbook), void *arg,
-		 struct gate_entry **out, size_t max)
+bool gate_list_step(struct gate *g, double now, const struct gate_policy *(*policy_of)(void *arg, const char *playbook),
+		    void *arg, struct gate_entry **out, size_t *n, size_t *alloc, size_t max, size_t *cursor,
+		    size_t max_buckets)
 {
-	struct gate_entry *v = NULL;
-	size_t n = 0, alloc = 0;
-
+	bool more;
 	pthread_mutex_lock(&g->lock);
-	for (size_t i = 0; i < g->nbuckets && n < max; i++) {
-		for (struct gate_key *k = g->buckets[i]; k && n < max; k = k->next) {
+	size_t i = *cursor, end = i + max_buckets < g->nbuckets ? i + max_buckets : g->nbuckets;
+	for (; i < end && *n < max; i++) {
+		for (struct gate_key *k = g->buckets[i]; k && *n < max; k = k->next) {
 			const struct gate_policy *pol = policy_of(arg, k->playbook);
 			size_t attempts = 0;
 			double until = 0;
@@ -298,20 +347,33 @@ size_t gate_list(struct gate *g, double now,
 				until = k->last_run_at + pol->cooldown;
 			if (!k->active && !until && !k->escalated)
 				continue;
-			XGROW(v, n + 1, alloc);
-			memset(&v[n], 0, sizeof(v[n]));
-			snprintf(v[n].playbook, sizeof(v[n].playbook), "%s", k->playbook);
-			memcpy(v[n].fingerprint, k->fingerprint, sizeof(v[n].fingerprint));
-			v[n].active = k->active;
-			v[n].attempts = (int)attempts;
-			v[n].last_run_at = k->last_run_at;
-			v[n].cooldown_until = until;
-			v[n].gave_up = k->escalated;
-			n++;
+			XGROW(*out, *n + 1, *alloc);
+			struct gate_entry *v = &(*out)[*n];
+			memset(v, 0, sizeof(*v));
+			snprintf(v->playbook, sizeof(v->playbook), "%s", k->playbook);
+			memcpy(v->fingerprint, k->fingerprint, sizeof(v->fingerprint));
+			v->active = k->active;
+			v->attempts = (int)attempts;
+			v->last_run_at = k->last_run_at;
+			v->cooldown_until = until;
+			v->gave_up = k->escalated;
+			(*n)++;
 		}
 	}
+	more = i < g->nbuckets && *n < max;
+	*cursor = more ? i : 0;
 	pthread_mutex_unlock(&g->lock);
-	*out = v;
+	return more;
+}
+
+size_t gate_list(struct gate *g, double now,
+		 const struct gate_policy *(*policy_of)(void *arg, const char *playbook), void *arg,
+		 struct gate_entry **out, size_t max)
+{
+	size_t n = 0, alloc = 0, cursor = 0;
+	*out = NULL;
+	while (gate_list_step(g, now, policy_of, arg, out, &n, &alloc, max, &cursor, GATE_STEP_BUCKETS))
+		;
 	return n;
 }
 

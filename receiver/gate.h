@@ -80,6 +80,15 @@ void gate_replay(struct gate *g, const char *playbook, const char *fingerprint, 
 /* Forgets keys idle since before horizon (Unix seconds) with nothing active. Returns how many. */
 size_t gate_prune(struct gate *g, double horizon);
 
+/*
+ * Scans that touch every key (a gate may hold a million after a large burst) are done in steps of
+ * GATE_STEP_BUCKETS hash buckets, the lock released in between, so that gate_decide() in the
+ * store's writer never waits for a whole scan (a full prune of a million keys held it ~0.5 s).
+ * Start with *cursor = 0; a step returns true while more remains.
+ */
+#define GATE_STEP_BUCKETS 4096
+bool gate_prune_step(struct gate *g, double horizon, size_t *cursor, size_t max_buckets, size_t *pruned);
+
 /* One key's state for the status page. */
 struct gate_entry {
 	char playbook[130];
@@ -98,6 +107,10 @@ struct gate_entry {
 size_t gate_list(struct gate *g, double now,
 		 const struct gate_policy *(*policy_of)(void *arg, const char *playbook), void *arg,
 		 struct gate_entry **out, size_t max);
+/* One step of gate_list: appends to *out (*n entries, *alloc allocated; caller frees *out). */
+bool gate_list_step(struct gate *g, double now, const struct gate_policy *(*policy_of)(void *arg, const char *playbook),
+		    void *arg, struct gate_entry **out, size_t *n, size_t *alloc, size_t max, size_t *cursor,
+		    size_t max_buckets);
 
 size_t gate_size(struct gate *g);
 

@@ -194,7 +194,6 @@ int main(int argc, char **argv)
 	}
 	rmetrics_reset();
 	rmetrics_reload(true, clock_real());
-	notify_global_init();
 	struct store_options so = { .dir = M.storage_path };
 	st = store_open(&so, &err);
 	if (!st) {

@@ -106,7 +106,10 @@ void notifier_release(struct notifier *n);
 int notify_send(const struct notifier *n, const struct notify_message *msg, const char *message_id,
 		struct notify_result *res);
 
-/* Call once at program start / end (curl_global_init / cleanup). */
+/*
+ * curl_global_init, once (thread-safe; notify_send() calls it itself, so a program that never
+ * sends never loads libcurl's TLS state) / curl_global_cleanup at program end when it was done.
+ */
 void notify_global_init(void);
 void notify_global_cleanup(void);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "common/clock.h"
 #include "common/log.h"
@@ -154,6 +155,9 @@ struct store {
 	bool started;
 	bool stopping;
 	bool ck_wanted;
+	bool ck_finish;            /* the checkpointer left frames behind: the writer finishes between batches */
+	int wal_frames;            /* writer thread: WAL frames after the last commit */
+	int ck_next;               /* writer thread: WAL frames at which to ask for the next checkpoint */
 	pthread_t writer;
 	pthread_t checkpointer;
 	struct store_stats stats;
@@ -208,7 +212,7 @@ static int store_connect(const char *path, sqlite3 **db, bool sync_full, char **
 		return -1;
 	}
 	if (store_exec_sql(*db, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err) ||
-	    store_exec_sql(*db, "PRAGMA cache_size=-2048", err) || store_exec_sql(*db, "PRAGMA temp_store=MEMORY", err))
+	    store_exec_sql(*db, "PRAGMA cache_size=-512", err) || store_exec_sql(*db, "PRAGMA temp_store=MEMORY", err))
 		return -1;
 	return 0;
 }
@@ -280,6 +284,7 @@ static struct store *store_open_at(const struct store_options *opt, int target, 
 	pthread_cond_init(&st->cond, NULL);
 	pthread_cond_init(&st->ckcond, NULL);
 	st->max_pending = opt->max_pending ? opt->max_pending : 20000;
+	st->ck_next = STORE_CHECKPOINT_FRAMES;
 	if (!sqlite3_threadsafe()) {
 		*err = xstrdup("SQLite was built without thread support");
 		goto out;
@@ -364,12 +369,23 @@ static void store_stat_commit(struct store *st, double secs, size_t n, bool ok)
 	pthread_mutex_unlock(&st->lock);
 }
 
+/*
+ * After each commit (writer thread). A checkpoint is wanted once the WAL has grown by
+ * STORE_CHECKPOINT_FRAMES since the last one was asked for, not after every commit past a
+ * threshold: under a steady load a passive checkpoint rarely backfills the whole WAL (the writer
+ * keeps appending), so the old rule ran one per commit, each with two fsyncs competing with the
+ * commits' own (measured: 35 checkpoints/s at 10,000 alerts/s).
+ */
 static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *st = arg;
 	(void)db;
 	(void)name;
-	if (frames >= STORE_CHECKPOINT_FRAMES) {
+	if (frames < st->wal_frames)
+		st->ck_next = STORE_CHECKPOINT_FRAMES;   /* the WAL restarted from its beginning */
+	st->wal_frames = frames;
+	if (frames >= st->ck_next) {
+		st->ck_next = frames + STORE_CHECKPOINT_FRAMES;
 		pthread_mutex_lock(&st->lock);
 		if (!st->ck_wanted) {
 			st->ck_wanted = true;
@@ -436,6 +452,25 @@ static void store_run_batch(struct store *st, struct store_op *list)
 	}
 }
 
+/*
+ * Writer thread, between batches. A passive checkpoint in the checkpointer thread copies the bulk
+ * of the WAL back, but the writer keeps appending meanwhile, so the WAL is never completely
+ * backfilled and can never restart from its beginning: under a steady load it grew without bound
+ * (340 MB in 8 s at about 10,000 alerts/s). Here, with no commit in progress, the frames appended
+ * since are few; copying them completes the checkpoint and the next commit restarts the WAL
+ * (reusing the file, no growth).
+ */
+static void store_finish_checkpoint(struct store *st)
+{
+	int logframes = 0, ckpt = 0;
+	pthread_mutex_lock(&st->lock);
+	bool go = st->ck_finish;
+	st->ck_finish = false;
+	pthread_mutex_unlock(&st->lock);
+	if (go)
+		sqlite3_wal_checkpoint_v2(st->w, NULL, SQLITE_CHECKPOINT_PASSIVE, &logframes, &ckpt);
+}
+
 static void *store_writer_main(void *arg)
 {
 	struct store *st = arg;
@@ -461,6 +496,7 @@ static void *store_writer_main(void *arg)
 		st->pending -= n;
 		pthread_mutex_unlock(&st->lock);
 		store_run_batch(st, list);
+		store_finish_checkpoint(st);
 	}
 	return NULL;
 }
@@ -468,12 +504,27 @@ static void *store_writer_main(void *arg)
 static void *store_checkpointer_main(void *arg)
 {
 	struct store *st = arg;
+	bool behind = false;
 
 	for (;;) {
 		int logframes = 0, ckpt = 0;
+		bool idle = false;
 		pthread_mutex_lock(&st->lock);
-		while (!st->ck_wanted && !st->stopping)
-			pthread_cond_wait(&st->ckcond, &st->lock);
+		while (!st->ck_wanted && !st->stopping) {
+			if (!behind) {
+				pthread_cond_wait(&st->ckcond, &st->lock);
+				continue;
+			}
+			/* commits made during the last checkpoint are still only in the WAL: when the writer
+			 * has gone quiet (so store_finish_checkpoint() will not run), copy them too */
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			if (pthread_cond_timedwait(&st->ckcond, &st->lock, &ts) == ETIMEDOUT) {
+				idle = true;
+				break;
+			}
+		}
 		bool stop = st->stopping;
 		st->ck_wanted = false;
 		pthread_mutex_unlock(&st->lock);
@@ -482,8 +533,11 @@ static void *store_checkpointer_main(void *arg)
 		if (sqlite3_wal_checkpoint_v2(st->ck, NULL, SQLITE_CHECKPOINT_PASSIVE, &logframes, &ckpt) == SQLITE_OK) {
 			pthread_mutex_lock(&st->lock);
 			st->stats.checkpoints++;
+			/* logframes is the WAL as this checkpoint found it; the writer has appended since */
+			st->ck_finish = !idle;
 			pthread_mutex_unlock(&st->lock);
 		}
+		behind = !idle;
 	}
 	return NULL;
 }
@@ -825,16 +879,21 @@ out:
 
 long long store_w_retention(struct store *st, double before, int chunk)
 {
+	/*
+	 * Ordered by the indexed time column, not by id: with ORDER BY id SQLite scanned the whole
+	 * table by rowid to find the (usually no) old rows, in the writer thread, once a minute:
+	 * 0.5 s without a commit at 1.5 million alerts. By time, each is an index range search.
+	 */
 	static const char *const sql[] = {
-		"DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE received_at < ? ORDER BY id LIMIT ?)",
+		"DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE received_at < ? ORDER BY received_at LIMIT ?)",
 		"DELETE FROM notifications WHERE id IN"
-		" (SELECT id FROM notifications WHERE received_at < ? ORDER BY id LIMIT ?)",
+		" (SELECT id FROM notifications WHERE received_at < ? ORDER BY received_at LIMIT ?)",
 		"DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE created_at < ?"
-		" AND state NOT IN ('queued', 'running') ORDER BY id LIMIT ?)",
+		" AND state NOT IN ('queued', 'running') ORDER BY created_at LIMIT ?)",
 		"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ?"
-		" AND state != 'pending' ORDER BY id LIMIT ?)",
+		" AND state != 'pending' ORDER BY created_at LIMIT ?)",
 		"UPDATE outbox SET state = 'failed', last_error = 'expired (retention)' WHERE id IN"
-		" (SELECT id FROM outbox WHERE created_at < ? AND state = 'pending' ORDER BY id LIMIT ?)",
+		" (SELECT id FROM outbox WHERE created_at < ? AND state = 'pending' ORDER BY created_at LIMIT ?)",
 	};
 	long long total = 0;
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {

@@ -1,0 +1,543 @@
+#!/usr/bin/python3
+"""test_e2e.py: remediation_receiver in a real closed loop, and its status page in headless Chromium.
+
+closed_loop:  test_exporter (test_up 0 while a file exists) -> real Prometheus (1s scrape/eval, rule
+              test_up == 0) -> real Alertmanager -> POST with a bearer token -> remediation_receiver
+              -> playbook removes the file -> test_up 1 -> alert resolves -> resolved notification
+              -> the same route (on: both) handles it. One firing run, exit 0; one resolved run.
+ha_pair:      the same loop with two Alertmanagers that both deliver every notification (and repeat
+              it every 2s while the repair takes 3s): still exactly one firing run.
+status_page_chromium: after a run, Debian's chromium (headless, as root, no display) loads / and the
+              run's page; the DOM shows playbook, alertname and outcome; a phone-size screenshot is
+              a real PNG with content.
+
+usage: test_e2e.py --receiver BIN --exporter BIN [TEST...]   (ctest runs each test as its own entry)
+Every program runs on 127.0.0.1 with a free port and its own temp dir, and is stopped by PID.
+"""
+import argparse
+import base64
+import html.parser
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.environ.get("HOMEOPS_SOURCE_DIR", os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "integration", "receiver"))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "lib"))
+import harness  # noqa: E402
+from harness import Receiver, WebhookSink, alert, payload, run_tests  # noqa: E402
+from homeops_test import Proc, free_port, http, metric_value, promtool_check_metrics, start_exporter  # noqa: E402
+
+PLAYBOOK = os.path.join(HERE, "playbooks", "repair-fail-file")
+ALERTNAME = "TestExporterDown"
+ARGS = None
+
+RECEIVER_CONFIG = """
+receivers:
+  - name: alertmanager
+    path: /webhook
+    bearer_token_file: @TMP@/receiver.token
+playbooks:
+  repair:
+    command: ["%(playbook)s"]
+    env: {FAIL_FILE: "%(fail_file)s", RUN_LOG: "%(run_log)s", REPAIR_DELAY: "%(delay)s"}
+    timeout: 30s
+notifiers:
+  operator:
+    webhook: {url: "%(sink)s", events: [started, succeeded, failed]}
+routes:
+  - matchers: ['alertname="%(alertname)s"', 'severity="critical"']
+    playbook: repair
+    on: both
+    notify: [operator]
+"""
+
+RULES = """
+groups:
+  - name: e2e
+    interval: 1s
+    rules:
+      - alert: %s
+        expr: test_up == 0
+        labels: {severity: critical}
+        annotations: {summary: "test_exporter reports test_up 0"}
+""" % ALERTNAME
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+def write(path, text, mode=0o644):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def wait_http_ok(port, path, proc, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not proc.alive():
+            raise AssertionError("%s exited early:\n%s" % (proc.name, proc.output()[-4000:]))
+        try:
+            if http(port, path, timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("%s not ready on %s within %ss:\n%s" % (proc.name, path, timeout, proc.output()[-4000:]))
+
+
+def check_tool(argv):
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("%s failed:\n%s%s" % (" ".join(argv), r.stdout, r.stderr))
+
+
+def start_alertmanager(tmp, name, receiver_port, token_file):
+    """A real Alertmanager (no clustering) that sends everything to the receiver with a bearer token."""
+    d = os.path.join(tmp, "am-" + name)
+    os.makedirs(os.path.join(d, "data"))
+    cfg = os.path.join(d, "alertmanager.yml")
+    write(cfg, """route:
+  receiver: homeops
+  group_by: [alertname, instance]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 2s
+receivers:
+  - name: homeops
+    webhook_configs:
+      - url: http://127.0.0.1:%d/webhook
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            credentials_file: %s
+""" % (receiver_port, token_file))
+    check_tool(["amtool", "check-config", cfg])
+    port = free_port()
+    p = Proc(["prometheus-alertmanager", "--config.file=" + cfg, "--storage.path=" + os.path.join(d, "data"),
+              "--web.listen-address=127.0.0.1:%d" % port, "--cluster.listen-address=",
+              "--web.external-url=http://127.0.0.1:%d/" % port, "--log.level=debug"], name="alertmanager-" + name)
+    wait_http_ok(port, "/-/ready", p)
+    return p, port
+
+
+def start_prometheus(tmp, exporter_port, am_ports):
+    d = os.path.join(tmp, "prometheus")
+    os.makedirs(os.path.join(d, "data"))
+    rules = os.path.join(d, "rules.yml")
+    write(rules, RULES)
+    cfg = os.path.join(d, "prometheus.yml")
+    write(cfg, """global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: [%s]
+alerting:
+  alertmanagers:
+    - timeout: 2s
+      static_configs:
+        - targets: [%s]
+scrape_configs:
+  - job_name: test
+    static_configs:
+      - targets: ['127.0.0.1:%d']
+""" % (rules, ", ".join("'127.0.0.1:%d'" % p for p in am_ports), exporter_port))
+    check_tool(["promtool", "check", "config", cfg])
+    port = free_port()
+    p = Proc(["prometheus", "--config.file=" + cfg, "--storage.tsdb.path=" + os.path.join(d, "data"),
+              "--web.listen-address=127.0.0.1:%d" % port, "--rules.alert.resend-delay=1s",
+              "--log.level=info"], name="prometheus")
+    wait_http_ok(port, "/-/ready", p)
+    return p, port
+
+
+def prom_query(port, q):
+    r = http(port, "/api/v1/query?query=" + urllib.parse.quote(q))
+    assert r.status == 200, r.body
+    return json.loads(r.body)["data"]["result"]
+
+
+class Loop:
+    """Everything one closed-loop scenario starts; close() stops it all by PID."""
+
+    def __init__(self, n_alertmanagers, repair_delay):
+        self.tmp = tempfile.mkdtemp(prefix="homeops-e2e-")
+        self.fail_file = os.path.join(self.tmp, "exporter-broken")
+        self.run_log = os.path.join(self.tmp, "runs.log")
+        self.procs = []
+        self.receiver = None
+        self.sink = None
+        self.n_am = n_alertmanagers
+        self.delay = repair_delay
+        self.am_ports = []
+
+    def start(self):
+        token = base64.b64encode(os.urandom(24)).decode()
+        token_file = os.path.join(self.tmp, "receiver.token")
+        write(token_file, token + "\n", 0o600)   # a trailing newline, as `base64 > file` writes it
+        write(self.fail_file, "broken\n")
+        write(self.run_log, "")
+        self.sink = WebhookSink()
+        cfg = RECEIVER_CONFIG % {"playbook": PLAYBOOK, "fail_file": self.fail_file, "run_log": self.run_log,
+                                 "delay": self.delay, "sink": self.sink.url(), "alertname": ALERTNAME}
+        self.receiver = Receiver(cfg, tmp=self.tmp)
+        self.receiver.token = token
+        self.receiver.start()
+        log("receiver on port", self.receiver.port)
+        ex, self.exporter_port = start_exporter(ARGS.exporter, "--test.fail-file=" + self.fail_file,
+                                                "--test.interval=250ms")
+        self.procs.append(ex)
+        for name in "ab"[:self.n_am]:
+            p, port = start_alertmanager(self.tmp, name, self.receiver.port, token_file)
+            self.procs.append(p)
+            self.am_ports.append(port)
+        log("alertmanagers on ports", self.am_ports)
+        self.prom, self.prom_port = start_prometheus(self.tmp, self.exporter_port, self.am_ports)
+        self.procs.append(self.prom)
+        log("prometheus on port", self.prom_port)
+
+    def runs(self):
+        return [r for r in self.receiver.runs() if r["playbook"] == "repair"]
+
+    def db_rows(self, sql, *args):
+        with self.receiver.db() as c:
+            return c.execute(sql, args).fetchall()
+
+    def close(self, failed):
+        if failed:
+            for p in self.procs:
+                log("---- %s (pid %d) log tail ----\n%s" % (p.name, p.pid, p.output()[-3000:]))
+            if self.receiver:
+                log("---- receiver log tail ----\n" + self.receiver.log()[-5000:])
+        for p in reversed(self.procs):
+            p.close()
+        if self.receiver:
+            self.receiver.cleanup()   # SIGKILL by PID if still running, then removes the temp dir
+        if self.sink:
+            self.sink.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def closed_loop(n_alertmanagers, repair_delay):
+    loop = Loop(n_alertmanagers, repair_delay)
+    failed = True
+    try:
+        loop.start()
+        r = loop.receiver
+        t0 = time.monotonic()
+
+        # Prometheus fires, Alertmanager delivers, the playbook repairs: the firing run succeeds
+        def done(status):
+            return [x for x in loop.runs() if x["alert_status"] == status and x["state"] in ("succeeded", "failed")]
+        firing = r.wait_for(lambda: done("firing"), timeout=90, what="the firing run to finish")
+        log("firing run finished after %.1fs: %s" % (time.monotonic() - t0, firing))
+        assert not os.path.exists(loop.fail_file), "the playbook did not remove the fail file"
+        # test_exporter recovers, the rule stops firing, Alertmanager sends resolved: handled by on: both
+        resolved = r.wait_for(lambda: done("resolved"), timeout=90, what="the resolved run to finish")
+        log("resolved run finished after %.1fs" % (time.monotonic() - t0))
+        if n_alertmanagers > 1:
+            # both Alertmanagers deliver resolved too; wait until each copy is stored
+            r.wait_for(lambda: len(set(u for u, in loop.db_rows(
+                "SELECT n.external_url FROM alerts a JOIN notifications n ON n.id = a.notification_id"
+                " WHERE a.alertname = ? AND a.status = 'resolved'", ALERTNAME))) == n_alertmanagers,
+                timeout=60, what="resolved notifications from every Alertmanager")
+        # stay a while: a late re-send (repeat_interval 2s, resend-delay 1s) must not run anything again
+        time.sleep(5)
+        r.wait_idle()
+
+        runs = loop.runs()
+        fr = [x for x in runs if x["alert_status"] == "firing"]
+        rr = [x for x in runs if x["alert_status"] == "resolved"]
+        assert len(fr) == 1, "the playbook must run exactly once for the firing alert: %s" % fr
+        assert len(rr) == 1, "the resolved notification must be handled once: %s" % rr
+        for x in fr + rr:
+            assert x["state"] == "succeeded" and x["exit_code"] == 0 and x["result"] == "exit 0", x
+            assert x["alertname"] == ALERTNAME and x["trigger"] == "alert" and x["signal"] == 0, x
+            assert x["started_at"] > 0 and x["ended_at"] >= x["started_at"], x
+        assert fr[0]["fingerprint"] == rr[0]["fingerprint"] and fr[0]["starts_at"] == rr[0]["starts_at"], runs
+        assert fr[0]["argv"] == [PLAYBOOK], fr[0]["argv"]
+        assert fr[0]["attempt"] == 1, fr[0]
+        detail = r.api("runs/%d" % fr[0]["id"])
+        assert "repaired: removed " + loop.fail_file in detail["output"], detail["output"]
+        assert "127.0.0.1:%d" % loop.exporter_port in detail["output"], detail["output"]   # the instance label
+
+        # the playbook really ran exactly twice (once firing, once resolved): its own log, not the store
+        with open(loop.run_log) as f:
+            execs = [line.split() for line in f if line.strip()]
+        assert sorted(e[0] for e in execs) == ["firing", "resolved"], execs
+        assert all(e[1] == ALERTNAME and e[2] == fr[0]["fingerprint"] for e in execs), execs
+
+        # the store: every delivery kept, with Alertmanager's own fields
+        rows = loop.db_rows("SELECT a.status, a.decision, a.fingerprint, a.starts_at, n.external_url, n.am_receiver,"
+                            " n.receiver FROM alerts a JOIN notifications n ON n.id = a.notification_id"
+                            " WHERE a.alertname = ? ORDER BY a.id", ALERTNAME)
+        log("stored deliveries (status, decision, external_url):")
+        for row in rows:
+            log("  ", row[0], "|", row[1], "|", row[4])
+        assert all(row[5] == "homeops" and row[6] == "alertmanager" for row in rows), rows
+        assert len(set((row[2], row[3]) for row in rows)) == 1, "one alert (fingerprint, startsAt) expected"
+        fired = [row for row in rows if row[0] == "firing"]
+        assert sum(1 for row in fired if row[1] == "repair: run") == 1, fired
+        assert any(row[0] == "resolved" and row[1] == "repair: run" for row in rows), rows
+        senders = set(row[4] for row in fired)
+        expected = set("http://127.0.0.1:%d" % p for p in loop.am_ports)   # Alertmanager drops the slash
+        assert senders == expected, "firing alert must come from every Alertmanager: %s vs %s" % (senders, expected)
+        if n_alertmanagers > 1:
+            assert len(fired) >= 2 and all(row[1] == "repair: duplicate" for row in fired if row[1] != "repair: run"), \
+                fired
+            log("HA pair: %d firing deliveries from %d Alertmanagers, 1 run" % (len(fired), len(senders)))
+
+        # the receiver's metrics agree, and Alertmanager never had to retry (bearer auth accepted)
+        text = r.metrics()
+        promtool_check_metrics(text)
+        assert metric_value(text, "remediation_runs_total", {"playbook": "repair", "result": "succeeded"}) == 2, text
+        assert metric_value(text, "remediation_alerts_received_total", {"status": "resolved"}) >= 1
+        assert metric_value(text, "remediation_alerts_received_total", {"status": "firing"}) >= n_alertmanagers
+        assert metric_value(text, "remediation_webhooks_received_total", {"code": "200"}) == len(rows), \
+            "every delivery answered 200 (one alert per notification)"
+        for code in ("401", "400", "503"):
+            assert not metric_value(text, "remediation_webhooks_received_total", {"code": code}), (code, text)
+        for port in loop.am_ports:
+            am = http(port, "/metrics").text()
+            sent = metric_value(am, "alertmanager_notifications_total", {"integration": "webhook"})
+            failed_n = metric_value(am, "alertmanager_notifications_failed_total", {"integration": "webhook"})
+            assert sent and sent >= 2 and not failed_n, (port, sent, failed_n)
+
+        # Prometheus sees the repaired exporter and no firing alert
+        up = prom_query(loop.prom_port, "test_up")
+        assert up and up[0]["value"][1] == "1", up
+        assert prom_query(loop.prom_port, 'ALERTS{alertname="%s",alertstate="firing"}' % ALERTNAME) == []
+
+        # the operator heard about both runs through the notifier
+        r.wait_for(lambda: sum(1 for e in loop.sink.events if e.get("event") == "succeeded") == 2, timeout=30,
+                   what="two 'succeeded' notifications")
+        ev = [e for e in loop.sink.events if e.get("event") == "succeeded"]
+        assert sorted(e["run_id"] for e in ev) == sorted([fr[0]["id"], rr[0]["id"]]), ev
+        assert all(e["playbook"] == "repair" and e["alertname"] == ALERTNAME for e in ev), ev
+
+        # bearer auth is enforced on the webhook the Alertmanagers use
+        body = payload(alert(ALERTNAME, labels={"severity": "critical"}))
+        assert r.post(body, headers={"Authorization": "Bearer wrong"})[0] == 401
+        assert r.request("POST", "/webhook", json.dumps(body), {"Content-Type": "application/json"})[0] == 401
+        assert len(loop.runs()) == 2
+        failed = False
+    finally:
+        loop.close(failed)
+
+
+def test_closed_loop():
+    """Prometheus -> Alertmanager -> receiver (bearer) -> playbook repairs -> resolved handled; one run."""
+    closed_loop(1, 0)
+
+
+def test_ha_pair():
+    """Two Alertmanagers deliver every notification (and re-send during a 3s repair): still one run."""
+    closed_loop(2, 3)
+
+
+# ---- status page in Chromium ----
+
+class Cells(html.parser.HTMLParser):
+    """Collects the text of every table row, and links, from a DOM dump."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.links, self.cur, self.cell, self.h = [], [], None, None, []
+        self.in_h = False
+        self.headings = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.cur = []
+        elif tag in ("td", "th") and self.cur is not None:
+            self.cell = []
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href"))
+        elif tag in ("h1", "h2"):
+            self.in_h = True
+            self.h = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None and self.cur is not None:
+            self.cur.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "tr" and self.cur is not None:
+            self.rows.append(self.cur)
+            self.cur = None
+        elif tag in ("h1", "h2"):
+            self.in_h = False
+            self.headings.append(" ".join("".join(self.h).split()))
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+        if self.in_h:
+            self.h.append(data)
+
+
+def chromium(tmp, *args, timeout=90):
+    exe = shutil.which("chromium")
+    if not exe:
+        raise AssertionError("chromium is not installed (Debian package chromium, contrib/debian-packages.txt)")
+    ud = tempfile.mkdtemp(prefix="chromium-", dir=tmp)
+    env = dict(os.environ, HOME=ud, XDG_CONFIG_HOME=ud, XDG_CACHE_HOME=ud)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    # As root in CI there is no display, no D-Bus and a small /dev/shm: --headless needs no display,
+    # --no-sandbox is required as root, --disable-dev-shm-usage keeps shared memory in /tmp.
+    argv = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--disable-extensions", "--no-default-browser-check", "--user-data-dir=" + ud] + list(args)
+    # its own session: on a timeout the whole process group (zygote, renderer...) goes, by its id
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise AssertionError("chromium did not finish within %ss: %s" % (timeout, " ".join(argv)))
+    if p.returncode != 0:
+        raise AssertionError("chromium failed (%d): %s\n%s" % (p.returncode, " ".join(argv),
+                                                              err.decode(errors="replace")[-3000:]))
+    return out.decode("utf-8", "replace")
+
+
+def png_info(path):
+    """(width, height, distinct pixel values in a sample, share of non-white pixels) of an 8-bit RGB(A) PNG."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + n]
+        crc = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0]
+        assert zlib.crc32(kind + chunk) & 0xffffffff == crc, "bad CRC in %s" % kind
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+        elif kind == b"IEND":
+            break
+        pos += 12 + n
+    w, h, depth, ctype = ihdr[0], ihdr[1], ihdr[2], ihdr[3]
+    assert depth == 8 and ctype in (2, 6), ihdr
+    bpp = 3 if ctype == 2 else 4
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    prev = bytearray(stride)
+    colours, nonwhite, total = set(), 0, 0
+    for y in range(h):
+        ft = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):   # undo the PNG row filter
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if ft == 1:
+                line[i] = (line[i] + a) & 0xff
+            elif ft == 2:
+                line[i] = (line[i] + b) & 0xff
+            elif ft == 3:
+                line[i] = (line[i] + ((a + b) >> 1)) & 0xff
+            elif ft == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xff
+        prev = line
+        for x in range(0, w, 3):
+            px = bytes(line[x * bpp:x * bpp + 3])
+            colours.add(px)
+            total += 1
+            if px != b"\xff\xff\xff":
+                nonwhite += 1
+    return w, h, len(colours), nonwhite / total
+
+
+def test_status_page_chromium():
+    """After a run, headless Chromium shows it on / (playbook, alertname, outcome) and on its own page."""
+    tmp = tempfile.mkdtemp(prefix="homeops-e2e-ui-")
+    sink = WebhookSink()
+    fail_file = os.path.join(tmp, "exporter-broken")
+    run_log = os.path.join(tmp, "runs.log")
+    write(fail_file, "broken\n")
+    token = base64.b64encode(os.urandom(24)).decode()
+    write(os.path.join(tmp, "receiver.token"), token + "\n", 0o600)
+    cfg = RECEIVER_CONFIG % {"playbook": PLAYBOOK, "fail_file": fail_file, "run_log": run_log, "delay": 0,
+                             "sink": sink.url(), "alertname": ALERTNAME}
+    r = Receiver(cfg, tmp=tmp)
+    r.token = token
+    failed = True
+    try:
+        r.start()
+        a = alert(ALERTNAME, labels={"severity": "critical", "instance": "nas:9100", "job": "test"},
+                  annotations={"summary": "test_exporter reports test_up 0"})
+        assert r.post(payload(a))[0] == 200
+        run = r.wait_for(lambda: [x for x in r.runs() if x["state"] in ("succeeded", "failed")], timeout=30,
+                         what="the run to finish")[0]
+        assert run["state"] == "succeeded", run
+        url = "http://127.0.0.1:%d/" % r.port
+
+        dom = chromium(tmp, "--dump-dom", url)
+        page = Cells()
+        page.feed(dom)
+        assert "homeops remediation" in page.headings and "Recent runs" in page.headings, page.headings
+        want = [str(run["id"]), "repair", ALERTNAME + " (firing)", "succeeded", "exit 0"]
+        rows = [row for row in page.rows if row and row[0] == str(run["id"]) and "repair" in row]
+        assert rows, "run %d not on the page; rows: %s" % (run["id"], page.rows)
+        row = rows[0]
+        assert row[0] == want[0] and row[2] == want[1] and row[3] == want[2] and row[4] == want[3] \
+            and row[5] == want[4], row
+        alerts = [row for row in page.rows if ALERTNAME in row and "firing" in row and run["fingerprint"] in row]
+        assert alerts and any("repair: run" in c for c in alerts[0]), page.rows
+        assert "/ui/runs/%d" % run["id"] in page.links, page.links
+        log("chromium: page shows run %s: %s" % (run["id"], row))
+
+        # the run's own page (the link on /) shows the command and the playbook's output
+        dom = chromium(tmp, "--dump-dom", url + "ui/runs/%d" % run["id"])
+        assert "repaired: removed " + fail_file in dom, dom[-3000:]
+        assert "succeeded" in dom and PLAYBOOK in dom and ALERTNAME in dom, dom[-3000:]
+
+        # a phone-sized screenshot renders something real
+        shot = os.path.join(tmp, "status.png")
+        chromium(tmp, "--screenshot=" + shot, "--window-size=390,844", "--hide-scrollbars", url)
+        if os.environ.get("HOMEOPS_E2E_SCREENSHOT"):   # keep a copy to look at
+            shutil.copyfile(shot, os.environ["HOMEOPS_E2E_SCREENSHOT"])
+        size = os.path.getsize(shot)
+        w, h, colours, ink = png_info(shot)
+        log("screenshot: %dx%d, %d bytes, %d distinct colours sampled, %.1f%% non-white" % (w, h, size, colours,
+                                                                                        ink * 100))
+        assert (w, h) == (390, 844), (w, h)
+        assert size > 5000 and colours >= 8 and 0.01 < ink < 0.9, (size, colours, ink)
+        failed = False
+    finally:
+        if failed:
+            log("---- receiver log tail ----\n" + r.log()[-4000:])
+        r.cleanup()
+        sink.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+TESTS = {name[5:]: fn for name, fn in sorted(globals().items()) if name.startswith("test_") and callable(fn)}
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--receiver", required=True)
+    ap.add_argument("--exporter", required=True)
+    ap.add_argument("tests", nargs="*")
+    ARGS = ap.parse_args()
+    harness.BINARY = ARGS.receiver
+    sys.exit(run_tests(TESTS, [sys.argv[0]] + ARGS.tests))
