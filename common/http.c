@@ -672,7 +672,9 @@ struct http_server *http_server_start(const struct http_server_options *opt, con
 						  opt->connection_timeout ? opt->connection_timeout : 30, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_mhd_log, NULL };
-		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+						  (intptr_t)(opt->connection_memory ? opt->connection_memory : 16 * 1024),
+						  NULL };
 		if (opt->threads > 1)
 			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, opt->threads, NULL };
 		if (prio) {

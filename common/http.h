@@ -60,6 +60,9 @@ struct http_server_options {
 	unsigned connection_timeout;    /* seconds; 0 = 30 */
 	size_t max_body;                /* request body bound; 0 = bodies are refused (413) */
 	unsigned threads;               /* 0 or 1: one internal epoll thread; N: thread pool */
+	size_t connection_memory;       /* libmicrohttpd's per-connection pool (request headers, reply
+					 * header); 0 = 16 KiB. It is zeroed for every request on a
+					 * keep-alive connection, so small is fast. */
 	const char *server_name;        /* for logs */
 };
 
