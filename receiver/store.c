@@ -877,26 +877,33 @@ out:
 	return n;
 }
 
+/*
+ * Ordered by the indexed time column, not by id: with ORDER BY id SQLite scanned the whole
+ * table by rowid to find the (usually no) old rows, in the writer thread, once a minute:
+ * 0.5 s without a commit at 1.5 million alerts. By time, each is an index range search.
+ */
+static const char *const store_retention_sql[] = {
+	"DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE received_at < ? ORDER BY received_at LIMIT ?)",
+	"DELETE FROM notifications WHERE id IN"
+	" (SELECT id FROM notifications WHERE received_at < ? ORDER BY received_at LIMIT ?)",
+	"DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE created_at < ?"
+	" AND state NOT IN ('queued', 'running') ORDER BY created_at LIMIT ?)",
+	"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ?"
+	" AND state != 'pending' ORDER BY created_at LIMIT ?)",
+	"UPDATE outbox SET state = 'failed', last_error = 'expired (retention)' WHERE id IN"
+	" (SELECT id FROM outbox WHERE created_at < ? AND state = 'pending' ORDER BY created_at LIMIT ?)",
+};
+const char *const *store_retention_statements(size_t *n)
+{
+	*n = sizeof(store_retention_sql) / sizeof(store_retention_sql[0]);
+	return store_retention_sql;
+}
+
 long long store_w_retention(struct store *st, double before, int chunk)
 {
-	/*
-	 * Ordered by the indexed time column, not by id: with ORDER BY id SQLite scanned the whole
-	 * table by rowid to find the (usually no) old rows, in the writer thread, once a minute:
-	 * 0.5 s without a commit at 1.5 million alerts. By time, each is an index range search.
-	 */
-	static const char *const sql[] = {
-		"DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE received_at < ? ORDER BY received_at LIMIT ?)",
-		"DELETE FROM notifications WHERE id IN"
-		" (SELECT id FROM notifications WHERE received_at < ? ORDER BY received_at LIMIT ?)",
-		"DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE created_at < ?"
-		" AND state NOT IN ('queued', 'running') ORDER BY created_at LIMIT ?)",
-		"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ?"
-		" AND state != 'pending' ORDER BY created_at LIMIT ?)",
-		"UPDATE outbox SET state = 'failed', last_error = 'expired (retention)' WHERE id IN"
-		" (SELECT id FROM outbox WHERE created_at < ? AND state = 'pending' ORDER BY created_at LIMIT ?)",
-	};
+	const char *const *sql = store_retention_sql;
 	long long total = 0;
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+	for (size_t i = 0; i < sizeof(store_retention_sql) / sizeof(store_retention_sql[0]); i++) {
 		long long n = store_delete_chunk(st, sql[i], before, chunk);
 		if (n < 0)
 			return -1;

@@ -153,6 +153,8 @@ int store_w_setting(struct store *st, const char *key, const char *value);   /* 
  * At most chunk rows per table per call. Returns rows deleted, or -1.
  */
 long long store_w_retention(struct store *st, double before, int chunk);
+/* The retention statements (for tests that check their query plans use the time indexes). */
+const char *const *store_retention_statements(size_t *n);
 
 /* ---- reads (any thread) ---- */
 
