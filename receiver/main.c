@@ -1,5 +1,6 @@
 /* main.c: remediation_receiver: flags, configuration, store, engine, outbox and HTTP wiring; signals */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,12 +45,23 @@ static struct {
 	bool public_listen;
 } M = { .reload_lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* True when addr ("host:port", "[v6]:port" or ":port") is a loopback address. */
+/*
+ * True when addr ("host:port", "[v6]:port" or ":port") is a loopback address: a numeric IPv4
+ * address in 127.0.0.0/8, [::1], or "localhost". Anything else (":port", names) counts as public.
+ */
 static bool main_is_loopback(const char *addr)
 {
-	if (strncmp(addr, "127.", 4) == 0 || strncmp(addr, "localhost:", 10) == 0 || strncmp(addr, "[::1]:", 6) == 0)
+	const char *colon = strrchr(addr, ':');
+	char host[64];
+	struct in_addr a4;
+
+	if (!colon || (size_t)(colon - addr) >= sizeof(host))
+		return false;
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
 		return true;
-	return false;
+	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }
 
 /* A configuration may be used only if it keeps every webhook authenticated on a public address. */
