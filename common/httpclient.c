@@ -526,8 +526,8 @@ static int httpc_finish(struct httpc_xfer *x, CURLcode cc, bool smtp)
 
 		httpc_excerpt(why, sizeof(why), e, strlen(e));
 		/* SMTP: 4xx is transient by definition, 5xx permanent (RFC 5321 4.2.1) */
-		if (smtp && status >= 400 && status < 600 && cc != CURLE_LOGIN_DENIED)
-			return httpc_fail(res, HTTPC_E_HTTP, status < 500, why);
+		if (smtp && status >= 400 && status < 600)
+			return httpc_fail(res, cc == CURLE_LOGIN_DENIED ? HTTPC_E_AUTH : HTTPC_E_HTTP, status < 500, why);
 		return httpc_fail(res, httpc_map_curl(cc), httpc_curl_retryable(cc), why);
 	}
 	if (smtp || httpc_status_ok(status)) {
