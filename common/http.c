@@ -15,6 +15,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 #include "common/log.h"
+#include "common/secret.h"
 #include "common/snapshot.h"
 #include "common/strbuf.h"
 #include "common/webconfig.h"
@@ -271,7 +272,7 @@ int http_req_basic_credentials(const struct http_request *req, char **user, char
 	*colon = '\0';
 	*user = xstrdup(dec.buf);
 	*password = xstrdup(colon + 1);
-	memset(dec.buf, 0, dec.len);
+	secret_wipe(dec.buf, dec.len);
 	strbuf_release(&dec);
 	return 0;
 }
@@ -285,7 +286,7 @@ bool http_req_basic_auth_ok(const struct http_request *req)
 	if (http_req_basic_credentials(req, &user, &password) == 0)
 		ok = webconfig_check_user(req->srv->web, user, password);
 	if (password)
-		memset(password, 0, strlen(password));
+		secret_wipe(password, strlen(password));
 	free(user);
 	free(password);
 	return ok;

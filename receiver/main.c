@@ -1,6 +1,5 @@
 /* main.c: remediation_receiver: flags, configuration, store, engine, outbox and HTTP wiring; signals */
 #include <errno.h>
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include "common/flags.h"
 #include "common/http.h"
 #include "common/log.h"
+#include "common/netaddr.h"
 #include "common/version.h"
 #include "common/webconfig.h"
 #include "common/xalloc.h"
@@ -44,25 +44,6 @@ static struct {
 	struct outbox *outbox;
 	bool public_listen;
 } M = { .reload_lock = PTHREAD_MUTEX_INITIALIZER };
-
-/*
- * True when addr ("host:port", "[v6]:port" or ":port") is a loopback address: a numeric IPv4
- * address in 127.0.0.0/8, [::1], or "localhost". Anything else (":port", names) counts as public.
- */
-static bool main_is_loopback(const char *addr)
-{
-	const char *colon = strrchr(addr, ':');
-	char host[64];
-	struct in_addr a4;
-
-	if (!colon || (size_t)(colon - addr) >= sizeof(host))
-		return false;
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
-		return true;
-	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
-}
 
 /* A configuration may be used only if it keeps every webhook authenticated on a public address. */
 static int main_check_exposure(const struct rcv_config *cfg, char **err)
@@ -184,7 +165,7 @@ int main(int argc, char **argv)
 
 	log_info("main", "starting", "name", PROG, "version", HOMEOPS_VERSION, "revision", HOMEOPS_REVISION);
 	for (size_t i = 0; i < M.cf.listen.n; i++)
-		if (!main_is_loopback(M.cf.listen.items[i]))
+		if (!listen_address_is_loopback(M.cf.listen.items[i]))
 			M.public_listen = true;
 	cfg = config_load(M.config_file, &err);
 	if (!cfg) {

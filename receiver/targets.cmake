@@ -2,7 +2,6 @@
 pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
-pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 
 set(_rcv ${CMAKE_CURRENT_SOURCE_DIR})
 set(HOMEOPS_RECEIVER_SOURCES
@@ -31,7 +30,7 @@ endif()
 add_library(homeops_receiver STATIC ${HOMEOPS_RECEIVER_SOURCES})
 target_include_directories(homeops_receiver PUBLIC ${CMAKE_SOURCE_DIR})
 target_link_libraries(homeops_receiver PUBLIC homeops_common PkgConfig::JANSSON PkgConfig::SQLITE3
-                      PkgConfig::PCRE2 PkgConfig::CURL)
+                      PkgConfig::PCRE2)
 if(_notify_sources)
   target_compile_definitions(homeops_receiver PUBLIC HOMEOPS_HAVE_NOTIFY=1)
 endif()
