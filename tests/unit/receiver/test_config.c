@@ -265,13 +265,7 @@ static char tmpdir[64];
 
 static void write_file(const char *name, const char *content, mode_t mode)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-	chmod(path, mode);
+	test_write_file(tmpdir, name, content, mode);
 }
 
 static void test_load_files_and_secrets(void **state)
