@@ -571,14 +571,14 @@ char *yamlconf_resolve(const struct yamlconf *y, const char *path)
 
 int yamlconf_file_path(struct yamlconf *y, const struct yamlconf_node *map, const char *key, char **dest)
 {
-	const struct yamlconf_node *n = yamlconf_get(map, key);
-	const char *s = NULL;
-	if (!n)
-		return 0;
-	if (yamlconf_as_string(y, n, &s))
+	char *s = NULL;
+	if (yamlconf_string(y, map, key, &s))
 		return -1;
-	free(*dest);
-	*dest = yamlconf_resolve(y, s);
+	if (s) {
+		free(*dest);
+		*dest = yamlconf_resolve(y, s);
+		free(s);
+	}
 	return 0;
 }
 

@@ -45,7 +45,8 @@
  *       continue: false
  *       notify: [mail, phone]
  *
- * Unknown keys are errors that name the key and its line. Relative file paths resolve against
+ * Read with common/yamlconf.h: errors name the file, line and key path (playbooks.p.timeout: ...).
+ * Unknown keys are errors. Relative file paths resolve against
  * the config file's directory. Secrets are read from their files at load (and reload) time.
  */
 

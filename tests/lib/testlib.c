@@ -118,3 +118,15 @@ const char *source_path(const char *rel)
 	snprintf(buf, sizeof(buf), "%s/%s", d && *d ? d : ".", rel);
 	return buf;
 }
+
+const char *test_write_file(const char *dir, const char *name, const char *content, unsigned mode)
+{
+	static char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	assert_int_equal(chmod(path, (mode_t)mode), 0);
+	return path;
+}

@@ -26,4 +26,7 @@ void fixture_list_free(char **list);
 /* The source tree ($HOMEOPS_SOURCE_DIR) joined with rel; static buffer. */
 const char *source_path(const char *rel);
 
+/* Writes content to dir/name with mode (fails the test on error); returns the path (static buffer). */
+const char *test_write_file(const char *dir, const char *name, const char *content, unsigned mode);
+
 #endif

@@ -519,7 +519,7 @@ def test_reload_sighup_and_endpoint_atomic():
         r.wait_for(lambda: len(r.api("status")["playbooks"]) == 2, what="SIGHUP reload")
         r.write_config("playbooks:\n  broken: {command: []}\n")
         status, body, _ = r.request("POST", "/-/reload")
-        assert status == 500 and b"command is required" in body, (status, body)
+        assert status == 500 and b"receiver.yml:2: playbooks.broken.command: required" in body, (status, body)
         assert len(r.api("status")["playbooks"]) == 2  # the old config is kept
         assert "remediation_config_last_reload_successful 0" in r.metrics()
         r.send_signal(signal.SIGHUP)

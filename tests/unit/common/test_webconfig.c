@@ -75,16 +75,18 @@ static void expect_error(const char *yaml, const char *needle)
 static void test_errors_name_the_key(void **state)
 {
 	(void)state;
-	expect_error("tls_server_config:\n  cert_file: a\n", "key_file");
-	expect_error("tls_server_config:\n  key_file: a\n", "cert_file");
-	expect_error("tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS14\n", "min_version");
-	expect_error("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: Sometimes\n", "client_auth_type");
-	expect_error("tls_server_config:\n  cert_file: a\n  key_file: b\n  bogus: 1\n", "bogus");
-	expect_error("basic_auth_users:\n  bob: plaintext\n", "basic_auth_users.bob");
+	expect_error("tls_server_config:\n  cert_file: a\n", "line 2: tls_server_config.key_file: required with TLS");
+	expect_error("tls_server_config:\n  key_file: a\n", "line 2: tls_server_config.cert_file: required with TLS");
+	expect_error("tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS14\n", "line 4: tls_server_config.min_version: unknown TLS version \"TLS14\"");
+	expect_error("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: Sometimes\n", "line 4: tls_server_config.client_auth_type: unknown value \"Sometimes\"");
+	expect_error("tls_server_config:\n  cert_file: a\n  key_file: b\n  bogus: 1\n", "line 4: tls_server_config.bogus: unknown key (allowed: cert_file, ");
+	expect_error("basic_auth_users:\n  bob: plaintext\n", "line 2: basic_auth_users.bob: not a bcrypt hash");
 	expect_error("basic_auth_users: [a, b]\n", "basic_auth_users");
-	expect_error("unknown_top: 1\n", "unknown_top");
-	expect_error("http_server_config:\n  headers:\n    \"Bad Name\": x\n", "headers");
-	expect_error("tls_server_config: [\n", "YAML");
+	expect_error("unknown_top: 1\n", "line 1: unknown_top: unknown key");
+	expect_error("basic_auth_users:\n  bob: " HASH "\n  bob: " HASH "\n", "line 3: basic_auth_users.bob: duplicate key (first on line 2)");
+	expect_error("tls_server_config:\n  cipher_suites: x\n", "line 2: tls_server_config.cipher_suites: expected a list of strings");
+	expect_error("http_server_config:\n  headers:\n    \"Bad Name\": x\n", "line 3: http_server_config.headers[\"Bad Name\"]: invalid header");
+	expect_error("tls_server_config: [\n", "line 2: YAML error: ");
 	expect_error("- a\n- b\n", "mapping");
 }
 

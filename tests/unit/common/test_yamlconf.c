@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "common/xalloc.h"
 #include "common/yamlconf.h"
+#include "tests/lib/testlib.h"
 
 /* A pihole-like contract: enough shape to exercise every getter. */
 static const char *const target_keys[] = { "name", "url", "password_file", "ca_file", "insecure_skip_verify",
@@ -64,12 +65,10 @@ static int walk(struct yamlconf *y, struct target *out, size_t max)
 	return 0;
 }
 
-/* Parses and walks text; returns the error (caller frees) or NULL when it was accepted. */
-static char *error_of(const char *text, const char *name)
+/* Walks the document y (NULL: err is its parse error) as a user would; returns the first error or NULL. */
+static char *walk_error(struct yamlconf *y, char *err)
 {
 	struct target t[4];
-	char *err = NULL;
-	struct yamlconf *y = yamlconf_parse(text, strlen(text), name, "/etc/homeops", &err);
 	memset(t, 0, sizeof(t));
 	if (y) {
 		walk(y, t, 4);
@@ -79,6 +78,14 @@ static char *error_of(const char *text, const char *name)
 		target_release(&t[i]);
 	yamlconf_free(y);
 	return err;
+}
+
+/* Parses and walks text; returns the error (caller frees) or NULL when it was accepted. */
+static char *error_of(const char *text, const char *name)
+{
+	char *err = NULL;
+	struct yamlconf *y = yamlconf_parse(text, strlen(text), name, "/etc/homeops", &err);
+	return walk_error(y, err);
 }
 
 static void expect_error(const char *text, const char *want)
@@ -292,33 +299,41 @@ static void test_first_error_wins(void **state)
 
 static char tmpdir[64];
 
-static const char *write_file(const char *name, const char *content, mode_t mode)
+static const char *write_file(const char *name, const char *content, unsigned mode)
 {
-	static char path[256];
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-	chmod(path, mode);
-	return path;
+	return test_write_file(tmpdir, name, content, mode);
 }
 
 static char *load_error(const char *path)
 {
-	struct target t[4];
 	char *err = NULL;
 	struct yamlconf *y = yamlconf_load(path, &err);
-	memset(t, 0, sizeof(t));
-	if (y) {
-		assert_true(y->load_files);
-		walk(y, t, 4);
-		err = yamlconf_take_error(y);
-	}
-	for (size_t i = 0; i < 4; i++)
-		target_release(&t[i]);
-	yamlconf_free(y);
-	return err;
+	assert_true(!y || y->load_files);
+	return walk_error(y, err);
+}
+
+/* Loads a config whose password_file is value; the error must be "<path>:2: targets[0].password_file: " + want (%s = tmpdir). */
+static void expect_secret_error(const char *path, const char *value, const char *want_fmt)
+{
+	char *text = xasprintf("targets:\n  - {name: a, password_file: %s}\n", value);
+	struct strbuf want = STRBUF_INIT;
+	write_file("c.yml", text, 0644);
+	strbuf_addf(&want, "%s:2: targets[0].password_file: ", path);
+	strbuf_addf(&want, want_fmt, tmpdir);
+	char *err = load_error(path);
+	assert_non_null(err);
+	assert_string_equal(err, want.buf);
+	free(err);
+	free(text);
+	strbuf_release(&want);
+}
+
+static int tmpdir_remove(void **state)
+{
+	char cmd[128];
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 static void test_files_and_secrets(void **state)
@@ -352,40 +367,12 @@ static void test_files_and_secrets(void **state)
 	target_release(&t[0]);
 	yamlconf_free(y);
 
-	write_file("c.yml", "targets:\n  - {name: a, password_file: nothere}\n", 0644);
-	err = load_error(path);
-	want = xasprintf("%s:2: targets[0].password_file: cannot read \"%s/nothere\": No such file or directory", path,
-			 tmpdir);
-	assert_string_equal(err, want);
-	free(want);
-	free(err);
-
-	write_file("c.yml", "targets:\n  - {name: a, password_file: empty}\n", 0644);
-	err = load_error(path);
-	want = xasprintf("%s:2: targets[0].password_file: \"%s/empty\" is empty or holds a NUL byte", path, tmpdir);
-	assert_string_equal(err, want);
-	free(want);
-	free(err);
-
-	write_file("c.yml", "targets:\n  - {name: a, password_file: nul}\n", 0644);
-	err = load_error(path);
-	assert_non_null(strstr(err, "is empty or holds a NUL byte"));
-	free(err);
-
+	expect_secret_error(path, "nothere", "cannot read \"%s/nothere\": No such file or directory");
+	expect_secret_error(path, "empty", "\"%s/empty\" is empty or holds a NUL byte");
+	expect_secret_error(path, "nul", "\"%s/nul\" is empty or holds a NUL byte");
 	/* unreadable: a directory cannot be read as a file, even by root */
-	write_file("c.yml", "targets:\n  - {name: a, password_file: dir}\n", 0644);
-	err = load_error(path);
-	want = xasprintf("%s:2: targets[0].password_file: cannot read \"%s/dir\": Is a directory", path, tmpdir);
-	assert_string_equal(err, want);
-	free(want);
-	free(err);
-
-	write_file("c.yml", "targets:\n  - {name: a, password_file: ''}\n", 0644);
-	err = load_error(path);
-	want = xasprintf("%s:2: targets[0].password_file: expected a file name", path);
-	assert_string_equal(err, want);
-	free(want);
-	free(err);
+	expect_secret_error(path, "dir", "cannot read \"%s/dir\": Is a directory");
+	expect_secret_error(path, "''", "expected a file name");
 
 	/* the configuration file itself */
 	snprintf(path, sizeof(path), "%s/none.yml", tmpdir);
@@ -394,10 +381,6 @@ static void test_files_and_secrets(void **state)
 	assert_string_equal(err, want);
 	free(want);
 	free(err);
-
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	assert_int_equal(system(cmd), 0);
 }
 
 static void test_bools(void **state)
@@ -429,7 +412,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_first_error_wins),
-		cmocka_unit_test(test_files_and_secrets),
+		cmocka_unit_test_teardown(test_files_and_secrets, tmpdir_remove),
 		cmocka_unit_test(test_bools),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

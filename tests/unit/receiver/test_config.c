@@ -223,28 +223,28 @@ static void test_errors(void **state)
 	expect_error("a: 1\n---\nb: 2\n", "only one YAML document");
 	expect_error("x: &a {y: 1}\nz: *a\n", "aliases");
 	expect_error("[1, 2]\n", "expected a mapping");
-	expect_error("rotes: []\n", "unknown key \"rotes\" (line 1)");
-	expect_error(PB "routes:\n  - playbook: p\n    matcher: ['a=\"b\"']\n", "routes[0]: unknown key \"matcher\" (line 5)");
+	expect_error("rotes: []\n", "line 1: rotes: unknown key (allowed: global, receivers, playbooks, notifiers, routes)");
+	expect_error(PB "routes:\n  - playbook: p\n    matcher: ['a=\"b\"']\n", "line 5: routes[0].matcher: unknown key");
 	expect_error("playbooks:\n  p:\n    command: [/bin/true]\n    timout: 1m\n",
-		     "playbooks.p: unknown key \"timout\" (line 4)");
-	expect_error("playbooks:\n  p: {command: [/bin/true], timeout: 2x}\n", "timeout: invalid duration \"2x\"");
-	expect_error("playbooks:\n  p: {command: [/bin/true], timeout: 0s}\n", "greater than zero");
+		     "line 4: playbooks.p.timout: unknown key");
+	expect_error("playbooks:\n  p: {command: [/bin/true], timeout: 2x}\n", "line 2: playbooks.p.timeout: invalid duration \"2x\"");
+	expect_error("playbooks:\n  p: {command: [/bin/true], timeout: 0s}\n", "playbooks.p.timeout: must be greater than zero");
 	expect_error("playbooks:\n  p: {command: [/bin/true], max_concurrent: 0}\n", "max_concurrent");
 	expect_error("playbooks:\n  p: {command: [/bin/true], max_attempts: many}\n", "max_attempts");
-	expect_error("playbooks:\n  p: {command: []}\n", "command is required");
+	expect_error("playbooks:\n  p: {command: []}\n", "line 2: playbooks.p.command: required (an argv list");
 	expect_error("playbooks:\n  p: {command: /bin/true}\n", "expected a list");
-	expect_error("playbooks:\n  p: {timeout: 1m}\n", "command is required");
+	expect_error("playbooks:\n  p: {timeout: 1m}\n", "line 2: playbooks.p.command: required");
 	expect_error("playbooks:\n  'bad name': {command: [/bin/true]}\n", "invalid playbook name");
 	expect_error("playbooks:\n  p: {command: [/bin/true], env: {'1X': y}}\n", "invalid variable name");
 	expect_error("playbooks:\n  p: {command: [/bin/true], cancel_on_resolved: maybe}\n", "expected true or false");
 	expect_error("playbooks:\n  p: {command: [/bin/true], redact: ['(']}\n", "invalid redact pattern");
 	expect_error("playbooks:\n  p: {command: [/bin/true], output_limit: 1B}\n", "output_limit");
-	expect_error("playbooks:\n  p: {command: [/bin/true]}\n  p: {command: [/bin/false]}\n", "duplicate key \"p\"");
-	expect_error(PB "routes:\n  - playbook: q\n", "unknown playbook \"q\"");
-	expect_error(PB "routes:\n  - matchers: ['a=\"b\"']\n", "playbook is required");
+	expect_error("playbooks:\n  p: {command: [/bin/true]}\n  p: {command: [/bin/false]}\n", "line 3: playbooks.p: duplicate key (first on line 2)");
+	expect_error(PB "routes:\n  - playbook: q\n", "line 4: routes[0].playbook: unknown playbook \"q\"");
+	expect_error(PB "routes:\n  - matchers: ['a=\"b\"']\n", "line 4: routes[0].playbook: required");
 	expect_error(PB "routes:\n  - {playbook: p, matchers: ['a=~\"(\"']}\n", "invalid regex");
 	expect_error(PB "routes:\n  - {playbook: p, matchers: ['a']}\n", "bad matcher format");
-	expect_error(PB "routes:\n  - {playbook: p, on: sometimes}\n", "on: expected firing, resolved or both");
+	expect_error(PB "routes:\n  - {playbook: p, on: sometimes}\n", "routes[0].on: expected firing, resolved or both");
 	expect_error(PB "routes:\n  - {playbook: p, notify: [nobody]}\n", "unknown notifier \"nobody\"");
 	expect_error(PB "routes:\n  - {playbook: p, receiver: nope}\n", "unknown receiver \"nope\"");
 	expect_error("receivers:\n  - {name: a, path: /x}\n  - {name: b, path: /x}\n", "duplicate receiver path");
@@ -252,11 +252,11 @@ static void test_errors(void **state)
 	expect_error("receivers:\n  - {name: a, path: /metrics}\n", "reserved");
 	expect_error("receivers:\n  - {name: a, path: /api/v1/x}\n", "reserved");
 	expect_error("receivers:\n  - {name: a, path: webhook}\n", "must start with /");
-	expect_error("receivers:\n  - {path: /w}\n", "name is required");
+	expect_error("receivers:\n  - {path: /w}\n", "receivers[0].name: required");
 	expect_error("receivers:\n  - {name: a, path: /w, basic_auth: {username: u}}\n", "password_file");
 	expect_error("notifiers:\n  n: {smtp: {url: 'smtp://x'}, ntfy: {url: 'http://y'}}\n", "exactly one");
-	expect_error("notifiers:\n  n: {telegram: {url: 'http://y'}}\n", "unknown key \"telegram\"");
-	expect_error("notifiers:\n  n: {ntfy: {}}\n", "url is required");
+	expect_error("notifiers:\n  n: {telegram: {url: 'http://y'}}\n", "line 2: notifiers.n.telegram: unknown key (allowed: smtp, ntfy, gotify, pushover, webhook)");
+	expect_error("notifiers:\n  n: {ntfy: {}}\n", "line 2: notifiers.n.ntfy.url: required");
 	expect_error("notifiers:\n  n: {ntfy: {url: 'http://y', events: [exploded]}}\n", "unknown event \"exploded\"");
 	expect_error("global: {notify: [ghost]}\n", "unknown notifier \"ghost\"");
 }
@@ -265,13 +265,7 @@ static char tmpdir[64];
 
 static void write_file(const char *name, const char *content, mode_t mode)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-	chmod(path, mode);
+	test_write_file(tmpdir, name, content, mode);
 }
 
 static void test_load_files_and_secrets(void **state)
