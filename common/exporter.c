@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "common/clock.h"
+#include "common/duration.h"
 #include "common/fileutil.h"
 #include "common/flags.h"
 #include "common/http.h"
@@ -35,7 +36,8 @@ struct collect_target {
 
 struct collect_report {
 	bool failed;
-	char reason[64];
+	char *reason;                 /* heap: a label value is never truncated */
+	char *message;                /* heap or NULL: detail for the log line */
 	struct collect_target *targets;
 	size_t ntargets;
 	size_t alloc;
@@ -50,6 +52,7 @@ struct error_count {
 static struct {
 	const struct exporter *e;
 	struct common_flags cf;
+	struct exporter_ctx ctx;
 	struct webconfig *web;
 	struct snapshot_holder snap;
 	int pipe[2];
@@ -67,12 +70,18 @@ static struct {
 	size_t landing_len;
 } X = { .pipe = { -1, -1 }, .stop_pipe = { -1, -1 } };
 
-void collect_report_fail(struct collect_report *rep, const char *reason)
+void collect_report_fail_msg(struct collect_report *rep, const char *reason, const char *message)
 {
 	if (rep->failed)
 		return;   /* the first reason is the cause */
 	rep->failed = true;
-	snprintf(rep->reason, sizeof(rep->reason), "%s", reason && *reason ? reason : "unknown");
+	rep->reason = xstrdup(reason && *reason ? reason : "unknown");
+	rep->message = message && *message ? xstrdup(message) : NULL;
+}
+
+void collect_report_fail(struct collect_report *rep, const char *reason)
+{
+	collect_report_fail_msg(rep, reason, NULL);
 }
 
 void collect_report_target(struct collect_report *rep, const char *target, bool ok, const char *reason,
@@ -93,11 +102,19 @@ static void collect_report_release(struct collect_report *rep)
 		free(rep->targets[i].reason);
 	}
 	free(rep->targets);
+	free(rep->reason);
+	free(rep->message);
 }
 
 bool exporter_stopping(void)
 {
 	return __atomic_load_n(&X.stopping, __ATOMIC_ACQUIRE) != 0;
+}
+
+static bool exporter_ctx_stopping(void *unused)
+{
+	(void)unused;
+	return exporter_stopping();
 }
 
 static void exporter_wake(char c)
@@ -186,7 +203,7 @@ static char *exporter_body(size_t *len)
 {
 	struct metric_set *self = metric_set_new();
 	struct strbuf out = STRBUF_INIT;
-	procmetrics_collect(self, "/proc");
+	procmetrics_collect(self, X.cf.procfs);
 	strbuf_grow(&out, X.body.len + 1024);
 	metric_set_render(self, &out);
 	strbuf_add(&out, strbuf_cstr(&X.body), X.body.len);
@@ -237,10 +254,16 @@ static void exporter_collect(void)
 	if (rep.failed) {
 		char dur[32];
 		snprintf(dur, sizeof(dur), "%.3f", duration);
-		if (log_once_new(&X.fail_log, rep.reason))
-			log_warn(e->prefix, "collection failed", "reason", rep.reason, "duration_seconds", dur);
+		/* One line per distinct failure (reason and detail), then debug while it repeats. */
+		char *key = xasprintf("%s\n%s", rep.reason, rep.message ? rep.message : "");
+		enum log_level lvl = log_once_new(&X.fail_log, key) ? HLOG_WARN : HLOG_DEBUG;
+		const char *what = lvl == HLOG_WARN ? "collection failed" : "collection failed again";
+		if (rep.message)
+			log_msg(lvl, e->prefix, what, "reason", rep.reason, "err", rep.message, "duration_seconds", dur,
+				(const char *)NULL);
 		else
-			log_debug(e->prefix, "collection failed again", "reason", rep.reason, "duration_seconds", dur);
+			log_msg(lvl, e->prefix, what, "reason", rep.reason, "duration_seconds", dur, (const char *)NULL);
+		free(key);
 	} else {
 		if (X.fail_log.last)
 			log_info(e->prefix, "collection recovered");
@@ -263,7 +286,7 @@ static void *exporter_collector_thread(void *unused)
 		if (now >= next) {
 			exporter_collect();
 			exporter_publish();
-			double interval = X.e->interval && *X.e->interval > 0 ? *X.e->interval : 60;
+			double interval = X.ctx.interval;
 			next += interval;
 			if (next <= clock_mono())
 				next = clock_mono() + interval;   /* a slow collection does not cause a burst */
@@ -374,17 +397,31 @@ static int exporter_once(void)
 	return rc;
 }
 
+/* Registers --<prefix>.interval with the exporter's default. */
+static void exporter_register_interval(struct flagset *fs, const struct exporter *e)
+{
+	char def[32];
+	char *name = xasprintf("%s.interval", e->prefix);
+
+	duration_format(e->default_interval > 0 ? e->default_interval : 60, def, sizeof(def));
+	flag_duration(fs, name, &X.ctx.interval, def,
+		      e->interval_help ? e->interval_help : "How often to collect in the background.");
+	free(name);
+}
+
 int exporter_main(const struct exporter *e, int argc, char **argv)
 {
 	struct flagset *fs = flagset_new(e->name, e->summary);
 	struct http_server *srv = NULL;
 	pthread_t collector, watcher;
 	bool collector_started = false, watcher_started = false;
+	bool init_called = false;
 	sigset_t sigs;
 	int rc = 1;
 
 	X.e = e;
 	common_flags_register(fs, &X.cf, e->default_listen);
+	exporter_register_interval(fs, e);
 	if (e->register_flags)
 		e->register_flags(fs, e->arg);
 	int pr = flagset_parse(fs, argc, argv);
@@ -396,14 +433,30 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 		rc = 2;
 		goto out_flags;
 	}
+	if (!(X.ctx.interval > 0)) {
+		fprintf(stderr, "%s: flag '--%s.interval' must be greater than 0\n", e->name, e->prefix);
+		rc = 2;
+		goto out_flags;
+	}
 
 	struct sigaction ign;
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, NULL);
 
-	if (e->init && e->init(e->arg) < 0)
+	/* Both pipes exist before init(), so that sources can keep the cancel descriptor (also with --once). */
+	if (pipe2(X.pipe, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(X.stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		log_error(e->prefix, "cannot create the wake-up pipe", "err", strerror(errno));
 		goto out_flags;
+	}
+	X.ctx.procfs = X.cf.procfs;
+	X.ctx.cancel_fd = X.stop_pipe[0];
+	X.ctx.stopping = exporter_ctx_stopping;
+	X.ctx.stop_arg = NULL;
+
+	init_called = true;
+	if (e->init && e->init(e->arg, &X.ctx) < 0)
+		goto out_release;
 	if (!e->target_label)
 		for (const char *const *r = e->error_reasons; r && *r; r++)
 			exporter_count_error(NULL, *r, 0);
@@ -437,10 +490,6 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	if (pipe2(X.pipe, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(X.stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		log_error(e->prefix, "cannot create the wake-up pipe", "err", strerror(errno));
-		goto out_release;
-	}
 	snapshot_holder_init(&X.snap);
 	exporter_build_landing();
 
@@ -511,16 +560,9 @@ out_http:
 	http_server_stop(srv);
 out_snap:
 	snapshot_holder_release(&X.snap);
-	for (int i = 0; i < 2; i++) {
-		if (X.pipe[i] >= 0)
-			close(X.pipe[i]);
-		if (X.stop_pipe[i] >= 0)
-			close(X.stop_pipe[i]);
-		X.pipe[i] = X.stop_pipe[i] = -1;
-	}
 	free(X.landing);
 out_release:
-	if (e->release)
+	if (init_called && e->release)
 		e->release(e->arg);
 	webconfig_free(X.web);
 	for (size_t i = 0; i < X.nerrs; i++) {
@@ -531,6 +573,14 @@ out_release:
 	strbuf_release(&X.body);
 	log_once_clear(&X.fail_log);
 out_flags:
+	/* One place releases whatever was set: a failing second pipe2() leaves the first to close here. */
+	for (int i = 0; i < 2; i++) {
+		if (X.pipe[i] >= 0)
+			close(X.pipe[i]);
+		if (X.stop_pipe[i] >= 0)
+			close(X.stop_pipe[i]);
+		X.pipe[i] = X.stop_pipe[i] = -1;
+	}
 	strlist_clear(&X.cf.listen);
 	flagset_free(fs);
 	return rc;

@@ -361,7 +361,7 @@ void smart_collector_run(struct smart_collector *c, const struct smart_target *t
 		deadline.tv_nsec = (long)((until - (double)deadline.tv_sec) * 1e9);
 		if (pthread_cond_timedwait(&c->done, &c->lock, &deadline) == ETIMEDOUT && clock_mono() >= end)
 			break;
-		if (c->cfg.stopping && c->cfg.stopping())
+		if (c->cfg.stopping && c->cfg.stopping(c->cfg.stop_arg))
 			break;
 	}
 	for (size_t i = 0; i < c->ndevs; i++) {

@@ -11,7 +11,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include "common/exporter.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -308,14 +307,14 @@ out:
 		udev_unref(udev);
 }
 
-void *smart_discover_watch(const struct smart_filter *f, void (*on_change)(void *arg), void *arg)
+void *smart_discover_watch(const struct smart_filter *f, int cancel_fd, void (*on_change)(void *arg), void *arg)
 {
 	struct udev *udev = NULL;
 	struct udev_monitor *mon = NULL;
 	/* Without a running udevd nothing is sent on the "udev" group; fall back to raw kernel
 	 * events, which are only a trigger to re-enumerate here. */
 	const char *source = access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel";
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 
 	udev = udev_new();
 	if (!udev)
@@ -324,15 +323,22 @@ void *smart_discover_watch(const struct smart_filter *f, void (*on_change)(void 
 	if (!mon || udev_monitor_filter_add_match_subsystem_devtype(mon, "block", "disk") < 0 ||
 	    udev_monitor_enable_receiving(mon) < 0)
 		goto fail;
-	pfd.fd = udev_monitor_get_fd(mon);
-	pfd.events = POLLIN;
+	pfd[0].fd = udev_monitor_get_fd(mon);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = cancel_fd;
+	pfd[1].events = POLLIN;
 	log_info("smart", "watching for disks being added or removed", "source", source);
-	while (!exporter_stopping()) {
+	for (;;) {
 		struct udev_device *dev;
 		struct smart_udev_dev view;
 		const char *action;
 
-		if (poll(&pfd, 1, 500) <= 0)
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN))
 			continue;
 		dev = udev_monitor_receive_device(mon);
 		if (!dev)

@@ -11,6 +11,7 @@
 #endif
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/exporter.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/strlist.h"
@@ -93,6 +94,11 @@ void sr_collector_free(struct sr_collector *c)
 }
 
 /* Logs a failure at error level the first time it is seen (then at debug) and returns reason. */
+static int collect_cancel_fd(const struct sr_config *cfg)
+{
+	return cfg->ctx ? cfg->ctx->cancel_fd : -1;
+}
+
 static const char *collect_fail(struct log_once *lo, const char *what, const char *reason, const char *message)
 {
 	char *key = xasprintf("%s: %s", reason, message);
@@ -174,7 +180,7 @@ static const char *collect_status(struct sr_collector *c, bool *busy)
 		log_once_clear(&c->probe_log);
 	}
 
-	if (sr_source_exec(cfg->snapraid, cfg->config, "status", cfg->timeout, &ex) < 0) {
+	if (sr_source_exec(cfg->snapraid, cfg->config, "status", cfg->timeout, collect_cancel_fd(cfg), &ex) < 0) {
 		reason = collect_fail(&c->status_log, "status failed", ex.spawn_errno ? "exec" : "io", ex.error);
 		goto out;
 	}
@@ -235,7 +241,7 @@ static void collect_smart(struct sr_collector *c)
 	c->smart_ran = true;
 	c->smart_next = now + cfg->smart_interval;
 
-	if (sr_source_exec(cfg->snapraid, cfg->config, "smart", cfg->timeout, &ex) < 0) {
+	if (sr_source_exec(cfg->snapraid, cfg->config, "smart", cfg->timeout, collect_cancel_fd(cfg), &ex) < 0) {
 		reason = collect_fail(&c->smart_log, "smart failed", ex.spawn_errno ? "exec" : "io", ex.error);
 		goto out;
 	}

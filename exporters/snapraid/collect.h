@@ -5,16 +5,17 @@
 #include <stdbool.h>
 
 struct metric_set;
+struct exporter_ctx;
 
 /* The exporter's settings (main.c fills them from the --snapraid.* flags). */
 struct sr_config {
 	char *snapraid;        /* --snapraid.path */
 	char *config;          /* --snapraid.config */
-	double interval;       /* --snapraid.interval, seconds */
 	double timeout;        /* --snapraid.timeout, seconds, for every snapraid run */
 	bool smart;            /* --snapraid.smart */
 	double smart_interval; /* --snapraid.smart-interval, seconds */
 	char *log_glob;        /* --snapraid.log-glob, "" = off */
+	const struct exporter_ctx *ctx; /* its cancel_fd stops a running snapraid at shutdown; NULL = none */
 };
 
 /*
