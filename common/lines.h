@@ -64,7 +64,7 @@ bool field_eq(const struct field *f, const char *s);
 /*
  * Decodes the octal escapes the kernel writes in /proc/mounts, /proc/PID/mountinfo and
  * fstab(5) ("\040" space, "\011" tab, "\012" newline, "\134" backslash: any backslash and
- * three octal digits up to \377) and appends the bytes to out. Anything else, a lone or
+ * three octal digits, \000 to \377) and appends the bytes to out. Anything else, a lone or
  * trailing backslash included, is copied unchanged. Returns false when a decoded byte is NUL
  * (\000: not a valid path byte), true otherwise; out gets the bytes either way.
  */

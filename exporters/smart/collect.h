@@ -1,4 +1,4 @@
-/* collect.h: the disk registry and its reads: one worker thread per read, a deadline, stuck-disk memory */
+/* collect.h: the disks' reads on common/deadline workers (one hung disk costs one thread), folded and rendered */
 #ifndef HOMEOPS_SMART_COLLECT_H
 #define HOMEOPS_SMART_COLLECT_H
 
