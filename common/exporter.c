@@ -43,12 +43,6 @@ struct collect_report {
 	size_t alloc;
 };
 
-struct error_count {
-	char *target;   /* NULL without target_label */
-	char *reason;
-	double count;
-};
-
 static struct {
 	const struct exporter *e;
 	struct common_flags cf;
@@ -60,10 +54,9 @@ static struct {
 	int stopping;
 	int ready;
 	int refresh_pending;
+	int trigger_pending;          /* exporter_trigger() since the last triggered collection began */
 	long long last_publish_ms;    /* monotonic */
-	struct error_count *errs;
-	size_t nerrs;
-	size_t errs_alloc;
+	struct counter_vec *errs;     /* <prefix>_collect_errors_total{[target,]reason} */
 	struct strbuf body;           /* last collection's exposition, without process_* */
 	struct log_once fail_log;
 	char *landing;
@@ -132,24 +125,18 @@ int exporter_cancel_fd(void)
 
 void exporter_trigger(void)
 {
-	exporter_wake('c');
+	/* Only the first trigger of a burst writes: the collector thread holds the rest back. */
+	if (__atomic_exchange_n(&X.trigger_pending, 1, __ATOMIC_ACQ_REL) == 0)
+		exporter_wake('c');
 }
 
+/* Counts a failed collection (add 0: pre-initialises the series). target is NULL without target_label. */
 static void exporter_count_error(const char *target, const char *reason, double add)
 {
-	for (size_t i = 0; i < X.nerrs; i++) {
-		struct error_count *ec = &X.errs[i];
-		if (strcmp(ec->reason, reason) == 0 &&
-		    ((!ec->target && !target) || (ec->target && target && strcmp(ec->target, target) == 0))) {
-			ec->count += add;
-			return;
-		}
-	}
-	XGROW(X.errs, X.nerrs + 1, X.errs_alloc);
-	X.errs[X.nerrs].target = target ? xstrdup(target) : NULL;
-	X.errs[X.nerrs].reason = xstrdup(reason);
-	X.errs[X.nerrs].count = add;
-	X.nerrs++;
+	if (target)
+		counter_vec_add(X.errs, add, target, reason, (const char *)NULL);
+	else
+		counter_vec_add(X.errs, add, reason, (const char *)NULL);
 }
 
 static char *exporter_name(const char *suffix)
@@ -164,7 +151,6 @@ static void exporter_add_standard(struct metric_set *ms, const struct collect_re
 	char *up = exporter_name("up");
 	char *dur = exporter_name("collect_duration_seconds");
 	char *ts = exporter_name("last_collect_timestamp_seconds");
-	char *errs = exporter_name("collect_errors_total");
 	char *build = exporter_name("build_info");
 
 	if (e->target_label) {
@@ -182,19 +168,12 @@ static void exporter_add_standard(struct metric_set *ms, const struct collect_re
 		metric_gauge(ms, dur, "Duration of the last collection in seconds.", duration, NULL);
 		metric_gauge(ms, ts, "Unix time of the last collection.", now, NULL);
 	}
-	struct metric_family *fe = metric_family(ms, errs, METRIC_COUNTER, "Failed collections by reason.");
-	for (size_t i = 0; i < X.nerrs; i++) {
-		if (X.errs[i].target)
-			metric_add(fe, X.errs[i].count, e->target_label, X.errs[i].target, "reason", X.errs[i].reason, NULL);
-		else
-			metric_add(fe, X.errs[i].count, "reason", X.errs[i].reason, NULL);
-	}
+	counter_vec_render(X.errs, ms);
 	metric_gauge(ms, build, "A metric with a constant '1' value labeled by version and revision of the build.", 1,
 		     "version", HOMEOPS_VERSION, "revision", HOMEOPS_REVISION, NULL);
 	free(up);
 	free(dur);
 	free(ts);
-	free(errs);
 	free(build);
 }
 
@@ -217,8 +196,8 @@ static void exporter_publish(void)
 	char *body = exporter_body(&len);
 	struct snapshot *s = snapshot_new(body, len);
 	if (!s) {
+		/* snapshot_new() has freed body already. */
 		log_error("exporter", "cannot build the HTTP response for the snapshot");
-		free(body);
 		return;
 	}
 	snapshot_publish(&X.snap, s);
@@ -277,13 +256,35 @@ static void exporter_collect(void)
 	collect_report_release(&rep);
 }
 
+/* The minimum spacing between triggered collections (exporter.trigger_spacing). */
+static double exporter_trigger_spacing(void)
+{
+	return X.e->trigger_spacing > 0 ? X.e->trigger_spacing : 0.5;
+}
+
+/*
+ * Collections happen every interval and soon after exporter_trigger(). A burst of triggers
+ * becomes one collection at once and then at most one per trigger_spacing: a trigger that
+ * arrives during the spacing (or during a collection) is held until the spacing has passed
+ * and then collected, so the last event of a storm is always rendered, a spacing later at most.
+ */
 static void *exporter_collector_thread(void *unused)
 {
+	double next = clock_mono();          /* next interval collection */
+	double trig_due = -1;                /* when a held trigger is collected; -1 = none held */
+	double last_trig = -1e18;            /* when the last triggered collection began */
+	double spacing = exporter_trigger_spacing();
+
 	(void)unused;
-	double next = clock_mono();
 	while (!exporter_stopping()) {
 		double now = clock_mono();
-		if (now >= next) {
+		if ((trig_due >= 0 && now >= trig_due) || now >= next) {
+			if (trig_due >= 0 && now >= trig_due) {
+				/* Cleared before collecting: triggers from now on are seen by this or a later round. */
+				__atomic_store_n(&X.trigger_pending, 0, __ATOMIC_RELEASE);
+				trig_due = -1;
+				last_trig = now;
+			}
 			exporter_collect();
 			exporter_publish();
 			double interval = X.ctx.interval;
@@ -293,22 +294,23 @@ static void *exporter_collector_thread(void *unused)
 			continue;
 		}
 		struct pollfd pfd = { X.pipe[0], POLLIN, 0 };
-		double wait = next - now;
+		double until = trig_due >= 0 && trig_due < next ? trig_due : next;
+		double wait = until - now;
 		int r = poll(&pfd, 1, wait > 3600 ? 3600 * 1000 : (int)(wait * 1000) + 1);
 		if (r > 0) {
 			char buf[64];
-			bool collect = false, refresh = false;
+			bool refresh = false;
 			ssize_t n;
 			while ((n = read(X.pipe[0], buf, sizeof(buf))) > 0)
-				for (ssize_t i = 0; i < n; i++) {
-					collect |= buf[i] == 'c';
+				for (ssize_t i = 0; i < n; i++)
 					refresh |= buf[i] == 'p';
-				}
-			if (collect)
-				next = clock_mono();
-			else if (refresh && !exporter_stopping())
+			if (refresh && !exporter_stopping())
 				exporter_publish();
 			__atomic_store_n(&X.refresh_pending, 0, __ATOMIC_RELEASE);
+		}
+		if (trig_due < 0 && __atomic_load_n(&X.trigger_pending, __ATOMIC_ACQUIRE)) {
+			now = clock_mono();
+			trig_due = last_trig + spacing > now ? last_trig + spacing : now;
 		}
 	}
 	return NULL;
@@ -420,6 +422,9 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 	int rc = 1;
 
 	X.e = e;
+	__atomic_store_n(&X.stopping, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&X.ready, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&X.trigger_pending, 0, __ATOMIC_RELEASE);
 	common_flags_register(fs, &X.cf, e->default_listen);
 	exporter_register_interval(fs, e);
 	if (e->register_flags)
@@ -448,6 +453,12 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 	if (pipe2(X.pipe, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(X.stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		log_error(e->prefix, "cannot create the wake-up pipe", "err", strerror(errno));
 		goto out_flags;
+	}
+	{
+		const char *labels[] = { e->target_label ? e->target_label : "reason", "reason", NULL };
+		char *name = exporter_name("collect_errors_total");
+		X.errs = counter_vec_new(name, "Failed collections by reason.", e->target_label ? labels : labels + 1);
+		free(name);
 	}
 	X.ctx.procfs = X.cf.procfs;
 	X.ctx.cancel_fd = X.stop_pipe[0];
@@ -565,11 +576,8 @@ out_release:
 	if (init_called && e->release)
 		e->release(e->arg);
 	webconfig_free(X.web);
-	for (size_t i = 0; i < X.nerrs; i++) {
-		free(X.errs[i].target);
-		free(X.errs[i].reason);
-	}
-	free(X.errs);
+	counter_vec_free(X.errs);
+	X.errs = NULL;
 	strbuf_release(&X.body);
 	log_once_clear(&X.fail_log);
 out_flags:
