@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "common/chars.h"
 
 void smart_target_release(struct smart_target *t)
 {
@@ -150,25 +151,16 @@ enum smart_dev_type smart_discover_type(const char *sysname)
 	return sysname && discover_has_prefix(sysname, "nvme") ? SMART_TYPE_NVME : SMART_TYPE_ATA;
 }
 
-static int discover_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void smart_udev_decode(const char *enc, char *out, size_t n)
 {
 	char tmp[256];
 	size_t k = 0;
 
 	for (const char *p = enc ? enc : ""; *p && k + 1 < sizeof(tmp); p++) {
-		if (p[0] == '\\' && p[1] == 'x' && discover_hex(p[2]) >= 0 && discover_hex(p[3]) >= 0) {
-			tmp[k++] = (char)(discover_hex(p[2]) * 16 + discover_hex(p[3]));
+		int hi = p[0] == '\\' && p[1] == 'x' ? hex_digit((unsigned char)p[2]) : -1;
+		int lo = hi >= 0 ? hex_digit((unsigned char)p[3]) : -1;
+		if (lo >= 0) {
+			tmp[k++] = (char)(hi * 16 + lo);
 			p += 3;
 		} else {
 			tmp[k++] = *p;
