@@ -54,7 +54,7 @@ struct sr_collector {
 	struct sr_peek *peeks;
 	size_t npeeks;
 
-	struct log_once status_log;
+	char *status_msg;             /* why the last status failed (sr_collect_message) */
 	struct log_once busy_log;
 	struct log_once probe_log;
 	struct log_once smart_log;
@@ -85,7 +85,7 @@ void sr_collector_free(struct sr_collector *c)
 	sr_status_free(c->status);
 	sr_smart_free(c->smart);
 	collect_peeks_free(c->peeks, c->npeeks);
-	free(c->status_log.last);
+	free(c->status_msg);
 	free(c->busy_log.last);
 	free(c->probe_log.last);
 	free(c->smart_log.last);
@@ -93,12 +93,12 @@ void sr_collector_free(struct sr_collector *c)
 	free(c);
 }
 
-/* Logs a failure at error level the first time it is seen (then at debug) and returns reason. */
 static int collect_cancel_fd(const struct sr_config *cfg)
 {
 	return cfg->ctx ? cfg->ctx->cancel_fd : -1;
 }
 
+/* Logs a failure at error level the first time it is seen (then at debug) and returns reason. */
 static const char *collect_fail(struct log_once *lo, const char *what, const char *reason, const char *message)
 {
 	char *key = xasprintf("%s: %s", reason, message);
@@ -108,6 +108,15 @@ static const char *collect_fail(struct log_once *lo, const char *what, const cha
 	else
 		log_debug(SR_MOD, what, "reason", reason, "err", message);
 	free(key);
+	return reason;
+}
+
+/* A failed status is the collection's failure: common/exporter logs it once (with msg), so it is
+ * only kept here for sr_collect_message(). Returns reason. */
+static const char *collect_status_fail(struct sr_collector *c, const char *reason, const char *msg)
+{
+	free(c->status_msg);
+	c->status_msg = xstrdup(msg);
 	return reason;
 }
 
@@ -162,7 +171,7 @@ static const char *collect_status(struct sr_collector *c, bool *busy)
 	if (sr_source_read_conf(cfg->config, &content) < 0) {
 		snprintf(msg, sizeof(msg), "cannot read the SnapRAID configuration '%s': %s", cfg->config,
 			 strerror(errno));
-		reason = collect_fail(&c->status_log, "status failed", "config", msg);
+		reason = collect_status_fail(c, "config", msg);
 		goto out;
 	}
 
@@ -181,12 +190,12 @@ static const char *collect_status(struct sr_collector *c, bool *busy)
 	}
 
 	if (sr_source_exec(cfg->snapraid, cfg->config, "status", cfg->timeout, collect_cancel_fd(cfg), &ex) < 0) {
-		reason = collect_fail(&c->status_log, "status failed", ex.spawn_errno ? "exec" : "io", ex.error);
+		reason = collect_status_fail(c, ex.spawn_errno ? "exec" : "io", ex.error);
 		goto out;
 	}
 	if (ex.timed_out) {
 		collect_exec_failure(&ex, "status", cfg->timeout, NULL, msg, sizeof(msg));
-		reason = collect_fail(&c->status_log, "status failed", "timeout", msg);
+		reason = collect_status_fail(c, "timeout", msg);
 		goto out;
 	}
 	switch (sr_status_parse(ex.log.buf, ex.log.len, ex.out.buf, ex.out.len, &st, &perr)) {
@@ -195,14 +204,13 @@ static const char *collect_status(struct sr_collector *c, bool *busy)
 		c->status = st;
 		c->status_time = isnan(st->unixtime) ? clock_real() : st->unixtime;
 		st = NULL;
-		collect_ok(&c->status_log, "status recovered");
 		break;
 	case SR_BUSY:
 		*busy = true;
 		break;
 	case SR_ERROR:
 		reason = collect_exec_failure(&ex, "status", cfg->timeout, &perr, msg, sizeof(msg));
-		reason = collect_fail(&c->status_log, "status failed", reason, msg);
+		reason = collect_status_fail(c, reason, msg);
 		break;
 	}
 	if (ex.error[0])
@@ -372,7 +380,11 @@ out:
 const char *sr_collect(struct sr_collector *c, struct metric_set *ms)
 {
 	bool busy = false;
-	const char *reason = collect_status(c, &busy);
+	const char *reason;
+
+	free(c->status_msg);
+	c->status_msg = NULL;
+	reason = collect_status(c, &busy);
 
 	sr_render_busy(ms, busy);
 	if (!reason && c->status)
@@ -388,4 +400,9 @@ const char *sr_collect(struct sr_collector *c, struct metric_set *ms)
 	malloc_trim(0);
 #endif
 	return reason;
+}
+
+const char *sr_collect_message(const struct sr_collector *c)
+{
+	return c->status_msg;
 }

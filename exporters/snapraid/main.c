@@ -54,7 +54,7 @@ static int snapraid_collect(void *arg, struct metric_set *ms, struct collect_rep
 	(void)arg;
 	reason = sr_collect(collector, ms);
 	if (reason) {
-		collect_report_fail(rep, reason);
+		collect_report_fail_msg(rep, reason, sr_collect_message(collector));
 		return -1;
 	}
 	return 0;
