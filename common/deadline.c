@@ -61,24 +61,25 @@ const char *deadline_state_name(enum deadline_state s)
 	return "unknown";
 }
 
+/* Frees x with the caller's function, or free() when it gave none. */
+static void dl_release(void (*fn)(void *), void *x)
+{
+	if (!x)
+		return;
+	if (fn)
+		fn(x);
+	else
+		free(x);
+}
+
 static void dl_free_item(const struct deadline_config *cfg, void *item)
 {
-	if (!item)
-		return;
-	if (cfg->item_free)
-		cfg->item_free(item);
-	else
-		free(item);
+	dl_release(cfg->item_free, item);
 }
 
 static void dl_free_result(const struct deadline_config *cfg, void *result)
 {
-	if (!result)
-		return;
-	if (cfg->result_free)
-		cfg->result_free(result);
-	else
-		free(result);
+	dl_release(cfg->result_free, result);
 }
 
 static void dl_entry_free(const struct deadline_config *cfg, struct dl_entry *e)
@@ -357,14 +358,23 @@ void deadline_pool_foreach(struct deadline_pool *p, void (*fn)(const struct dead
 	pthread_mutex_unlock(&p->lock);
 }
 
-bool deadline_pool_stuck(struct deadline_pool *p, const char *key)
+/* The registered entry called key, or NULL; under p->lock. */
+static const struct dl_entry *dl_find_locked(const struct deadline_pool *p, const char *key)
 {
-	bool stuck = false;
-
-	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < p->n; i++)
 		if (strcmp(p->ents[i]->key, key) == 0)
-			stuck = p->ents[i]->busy && p->ents[i]->late;
+			return p->ents[i];
+	return NULL;
+}
+
+bool deadline_pool_stuck(struct deadline_pool *p, const char *key)
+{
+	const struct dl_entry *e;
+	bool stuck;
+
+	pthread_mutex_lock(&p->lock);
+	e = dl_find_locked(p, key);
+	stuck = e && e->busy && e->late;
 	pthread_mutex_unlock(&p->lock);
 	return stuck;
 }
@@ -381,12 +391,12 @@ size_t deadline_pool_in_flight(struct deadline_pool *p)
 
 unsigned long deadline_pool_calls(struct deadline_pool *p, const char *key)
 {
-	unsigned long calls = 0;
+	const struct dl_entry *e;
+	unsigned long calls;
 
 	pthread_mutex_lock(&p->lock);
-	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->ents[i]->key, key) == 0)
-			calls = p->ents[i]->calls;
+	e = dl_find_locked(p, key);
+	calls = e ? e->calls : 0;
 	pthread_mutex_unlock(&p->lock);
 	return calls;
 }

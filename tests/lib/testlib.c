@@ -118,3 +118,17 @@ const char *source_path(const char *rel)
 	snprintf(buf, sizeof(buf), "%s/%s", d && *d ? d : ".", rel);
 	return buf;
 }
+
+int test_dir_entries(const char *path)
+{
+	int n = 0;
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "tests/lib/testlib.h"
 #include "common/clock.h"
 #include "common/deadline.h"
 
@@ -127,15 +128,7 @@ static enum deadline_state state_of(struct deadline_pool *p, const char *key, in
 
 static int threads_now(void)
 {
-	int n = 0;
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	return test_dir_entries("/proc/self/task");
 }
 
 static void wait_idle(struct deadline_pool *p)

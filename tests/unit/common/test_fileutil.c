@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "tests/lib/testlib.h"
 #include "common/fileutil.h"
 
 static void test_read_bounds(void **state)
@@ -49,15 +50,7 @@ static void test_read_bounds(void **state)
 
 static int open_fds(void)
 {
-	int n = 0;
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	return test_dir_entries("/proc/self/fd");
 }
 
 /*
