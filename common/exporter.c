@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "common/clock.h"
+#include "common/duration.h"
 #include "common/fileutil.h"
 #include "common/flags.h"
 #include "common/http.h"
@@ -35,21 +36,17 @@ struct collect_target {
 
 struct collect_report {
 	bool failed;
-	char reason[64];
+	char *reason;                 /* heap: a label value is never truncated */
+	char *message;                /* heap or NULL: detail for the log line */
 	struct collect_target *targets;
 	size_t ntargets;
 	size_t alloc;
 };
 
-struct error_count {
-	char *target;   /* NULL without target_label */
-	char *reason;
-	double count;
-};
-
 static struct {
 	const struct exporter *e;
 	struct common_flags cf;
+	struct exporter_ctx ctx;
 	struct webconfig *web;
 	struct snapshot_holder snap;
 	int pipe[2];
@@ -57,22 +54,27 @@ static struct {
 	int stopping;
 	int ready;
 	int refresh_pending;
+	int trigger_pending;          /* exporter_trigger() since the last triggered collection began */
 	long long last_publish_ms;    /* monotonic */
-	struct error_count *errs;
-	size_t nerrs;
-	size_t errs_alloc;
+	struct counter_vec *errs;     /* <prefix>_collect_errors_total{[target,]reason} */
 	struct strbuf body;           /* last collection's exposition, without process_* */
 	struct log_once fail_log;
 	char *landing;
 	size_t landing_len;
 } X = { .pipe = { -1, -1 }, .stop_pipe = { -1, -1 } };
 
-void collect_report_fail(struct collect_report *rep, const char *reason)
+void collect_report_fail_msg(struct collect_report *rep, const char *reason, const char *message)
 {
 	if (rep->failed)
 		return;   /* the first reason is the cause */
 	rep->failed = true;
-	snprintf(rep->reason, sizeof(rep->reason), "%s", reason && *reason ? reason : "unknown");
+	rep->reason = xstrdup(reason && *reason ? reason : "unknown");
+	rep->message = message && *message ? xstrdup(message) : NULL;
+}
+
+void collect_report_fail(struct collect_report *rep, const char *reason)
+{
+	collect_report_fail_msg(rep, reason, NULL);
 }
 
 void collect_report_target(struct collect_report *rep, const char *target, bool ok, const char *reason,
@@ -93,11 +95,19 @@ static void collect_report_release(struct collect_report *rep)
 		free(rep->targets[i].reason);
 	}
 	free(rep->targets);
+	free(rep->reason);
+	free(rep->message);
 }
 
 bool exporter_stopping(void)
 {
 	return __atomic_load_n(&X.stopping, __ATOMIC_ACQUIRE) != 0;
+}
+
+static bool exporter_ctx_stopping(void *unused)
+{
+	(void)unused;
+	return exporter_stopping();
 }
 
 static void exporter_wake(char c)
@@ -115,24 +125,18 @@ int exporter_cancel_fd(void)
 
 void exporter_trigger(void)
 {
-	exporter_wake('c');
+	/* Only the first trigger of a burst writes: the collector thread holds the rest back. */
+	if (__atomic_exchange_n(&X.trigger_pending, 1, __ATOMIC_ACQ_REL) == 0)
+		exporter_wake('c');
 }
 
+/* Counts a failed collection (add 0: pre-initialises the series). target is NULL without target_label. */
 static void exporter_count_error(const char *target, const char *reason, double add)
 {
-	for (size_t i = 0; i < X.nerrs; i++) {
-		struct error_count *ec = &X.errs[i];
-		if (strcmp(ec->reason, reason) == 0 &&
-		    ((!ec->target && !target) || (ec->target && target && strcmp(ec->target, target) == 0))) {
-			ec->count += add;
-			return;
-		}
-	}
-	XGROW(X.errs, X.nerrs + 1, X.errs_alloc);
-	X.errs[X.nerrs].target = target ? xstrdup(target) : NULL;
-	X.errs[X.nerrs].reason = xstrdup(reason);
-	X.errs[X.nerrs].count = add;
-	X.nerrs++;
+	if (target)
+		counter_vec_add(X.errs, add, target, reason, (const char *)NULL);
+	else
+		counter_vec_add(X.errs, add, reason, (const char *)NULL);
 }
 
 static char *exporter_name(const char *suffix)
@@ -147,7 +151,6 @@ static void exporter_add_standard(struct metric_set *ms, const struct collect_re
 	char *up = exporter_name("up");
 	char *dur = exporter_name("collect_duration_seconds");
 	char *ts = exporter_name("last_collect_timestamp_seconds");
-	char *errs = exporter_name("collect_errors_total");
 	char *build = exporter_name("build_info");
 
 	if (e->target_label) {
@@ -165,19 +168,12 @@ static void exporter_add_standard(struct metric_set *ms, const struct collect_re
 		metric_gauge(ms, dur, "Duration of the last collection in seconds.", duration, NULL);
 		metric_gauge(ms, ts, "Unix time of the last collection.", now, NULL);
 	}
-	struct metric_family *fe = metric_family(ms, errs, METRIC_COUNTER, "Failed collections by reason.");
-	for (size_t i = 0; i < X.nerrs; i++) {
-		if (X.errs[i].target)
-			metric_add(fe, X.errs[i].count, e->target_label, X.errs[i].target, "reason", X.errs[i].reason, NULL);
-		else
-			metric_add(fe, X.errs[i].count, "reason", X.errs[i].reason, NULL);
-	}
+	counter_vec_render(X.errs, ms);
 	metric_gauge(ms, build, "A metric with a constant '1' value labeled by version and revision of the build.", 1,
 		     "version", HOMEOPS_VERSION, "revision", HOMEOPS_REVISION, NULL);
 	free(up);
 	free(dur);
 	free(ts);
-	free(errs);
 	free(build);
 }
 
@@ -186,7 +182,7 @@ static char *exporter_body(size_t *len)
 {
 	struct metric_set *self = metric_set_new();
 	struct strbuf out = STRBUF_INIT;
-	procmetrics_collect(self, "/proc");
+	procmetrics_collect(self, X.cf.procfs);
 	strbuf_grow(&out, X.body.len + 1024);
 	metric_set_render(self, &out);
 	strbuf_add(&out, strbuf_cstr(&X.body), X.body.len);
@@ -200,8 +196,8 @@ static void exporter_publish(void)
 	char *body = exporter_body(&len);
 	struct snapshot *s = snapshot_new(body, len);
 	if (!s) {
+		/* snapshot_new() has freed body already. */
 		log_error("exporter", "cannot build the HTTP response for the snapshot");
-		free(body);
 		return;
 	}
 	snapshot_publish(&X.snap, s);
@@ -237,10 +233,16 @@ static void exporter_collect(void)
 	if (rep.failed) {
 		char dur[32];
 		snprintf(dur, sizeof(dur), "%.3f", duration);
-		if (log_once_new(&X.fail_log, rep.reason))
-			log_warn(e->prefix, "collection failed", "reason", rep.reason, "duration_seconds", dur);
+		/* One line per distinct failure (reason and detail), then debug while it repeats. */
+		char *key = xasprintf("%s\n%s", rep.reason, rep.message ? rep.message : "");
+		enum log_level lvl = log_once_new(&X.fail_log, key) ? HLOG_WARN : HLOG_DEBUG;
+		const char *what = lvl == HLOG_WARN ? "collection failed" : "collection failed again";
+		if (rep.message)
+			log_msg(lvl, e->prefix, what, "reason", rep.reason, "err", rep.message, "duration_seconds", dur,
+				(const char *)NULL);
 		else
-			log_debug(e->prefix, "collection failed again", "reason", rep.reason, "duration_seconds", dur);
+			log_msg(lvl, e->prefix, what, "reason", rep.reason, "duration_seconds", dur, (const char *)NULL);
+		free(key);
 	} else {
 		if (X.fail_log.last)
 			log_info(e->prefix, "collection recovered");
@@ -254,38 +256,61 @@ static void exporter_collect(void)
 	collect_report_release(&rep);
 }
 
+/* The minimum spacing between triggered collections (exporter.trigger_spacing). */
+static double exporter_trigger_spacing(void)
+{
+	return X.e->trigger_spacing > 0 ? X.e->trigger_spacing : 0.5;
+}
+
+/*
+ * Collections happen every interval and soon after exporter_trigger(). A burst of triggers
+ * becomes one collection at once and then at most one per trigger_spacing: a trigger that
+ * arrives during the spacing (or during a collection) is held until the spacing has passed
+ * and then collected, so the last event of a storm is always rendered, a spacing later at most.
+ */
 static void *exporter_collector_thread(void *unused)
 {
+	double next = clock_mono();          /* next interval collection */
+	double trig_due = -1;                /* when a held trigger is collected; -1 = none held */
+	double last_trig = -1e18;            /* when the last triggered collection began */
+	double spacing = exporter_trigger_spacing();
+
 	(void)unused;
-	double next = clock_mono();
 	while (!exporter_stopping()) {
 		double now = clock_mono();
-		if (now >= next) {
+		if ((trig_due >= 0 && now >= trig_due) || now >= next) {
+			if (trig_due >= 0 && now >= trig_due) {
+				/* Cleared before collecting: triggers from now on are seen by this or a later round. */
+				__atomic_store_n(&X.trigger_pending, 0, __ATOMIC_RELEASE);
+				trig_due = -1;
+				last_trig = now;
+			}
 			exporter_collect();
 			exporter_publish();
-			double interval = X.e->interval && *X.e->interval > 0 ? *X.e->interval : 60;
+			double interval = X.ctx.interval;
 			next += interval;
 			if (next <= clock_mono())
 				next = clock_mono() + interval;   /* a slow collection does not cause a burst */
 			continue;
 		}
 		struct pollfd pfd = { X.pipe[0], POLLIN, 0 };
-		double wait = next - now;
+		double until = trig_due >= 0 && trig_due < next ? trig_due : next;
+		double wait = until - now;
 		int r = poll(&pfd, 1, wait > 3600 ? 3600 * 1000 : (int)(wait * 1000) + 1);
 		if (r > 0) {
 			char buf[64];
-			bool collect = false, refresh = false;
+			bool refresh = false;
 			ssize_t n;
 			while ((n = read(X.pipe[0], buf, sizeof(buf))) > 0)
-				for (ssize_t i = 0; i < n; i++) {
-					collect |= buf[i] == 'c';
+				for (ssize_t i = 0; i < n; i++)
 					refresh |= buf[i] == 'p';
-				}
-			if (collect)
-				next = clock_mono();
-			else if (refresh && !exporter_stopping())
+			if (refresh && !exporter_stopping())
 				exporter_publish();
 			__atomic_store_n(&X.refresh_pending, 0, __ATOMIC_RELEASE);
+		}
+		if (trig_due < 0 && __atomic_load_n(&X.trigger_pending, __ATOMIC_ACQUIRE)) {
+			now = clock_mono();
+			trig_due = last_trig + spacing > now ? last_trig + spacing : now;
 		}
 	}
 	return NULL;
@@ -374,17 +399,34 @@ static int exporter_once(void)
 	return rc;
 }
 
+/* Registers --<prefix>.interval with the exporter's default. */
+static void exporter_register_interval(struct flagset *fs, const struct exporter *e)
+{
+	char def[32];
+	char *name = xasprintf("%s.interval", e->prefix);
+
+	duration_format(e->default_interval > 0 ? e->default_interval : 60, def, sizeof(def));
+	flag_duration(fs, name, &X.ctx.interval, def,
+		      e->interval_help ? e->interval_help : "How often to collect in the background.");
+	free(name);
+}
+
 int exporter_main(const struct exporter *e, int argc, char **argv)
 {
 	struct flagset *fs = flagset_new(e->name, e->summary);
 	struct http_server *srv = NULL;
 	pthread_t collector, watcher;
 	bool collector_started = false, watcher_started = false;
+	bool init_called = false;
 	sigset_t sigs;
 	int rc = 1;
 
 	X.e = e;
+	__atomic_store_n(&X.stopping, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&X.ready, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&X.trigger_pending, 0, __ATOMIC_RELEASE);
 	common_flags_register(fs, &X.cf, e->default_listen);
+	exporter_register_interval(fs, e);
 	if (e->register_flags)
 		e->register_flags(fs, e->arg);
 	int pr = flagset_parse(fs, argc, argv);
@@ -396,14 +438,36 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 		rc = 2;
 		goto out_flags;
 	}
+	if (!(X.ctx.interval > 0)) {
+		fprintf(stderr, "%s: flag '--%s.interval' must be greater than 0\n", e->name, e->prefix);
+		rc = 2;
+		goto out_flags;
+	}
 
 	struct sigaction ign;
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, NULL);
 
-	if (e->init && e->init(e->arg) < 0)
+	/* Both pipes exist before init(), so that sources can keep the cancel descriptor (also with --once). */
+	if (pipe2(X.pipe, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(X.stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		log_error(e->prefix, "cannot create the wake-up pipe", "err", strerror(errno));
 		goto out_flags;
+	}
+	{
+		const char *labels[] = { e->target_label ? e->target_label : "reason", "reason", NULL };
+		char *name = exporter_name("collect_errors_total");
+		X.errs = counter_vec_new(name, "Failed collections by reason.", e->target_label ? labels : labels + 1);
+		free(name);
+	}
+	X.ctx.procfs = X.cf.procfs;
+	X.ctx.cancel_fd = X.stop_pipe[0];
+	X.ctx.stopping = exporter_ctx_stopping;
+	X.ctx.stop_arg = NULL;
+
+	init_called = true;
+	if (e->init && e->init(e->arg, &X.ctx) < 0)
+		goto out_release;
 	if (!e->target_label)
 		for (const char *const *r = e->error_reasons; r && *r; r++)
 			exporter_count_error(NULL, *r, 0);
@@ -437,10 +501,6 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	if (pipe2(X.pipe, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(X.stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		log_error(e->prefix, "cannot create the wake-up pipe", "err", strerror(errno));
-		goto out_release;
-	}
 	snapshot_holder_init(&X.snap);
 	exporter_build_landing();
 
@@ -511,6 +571,17 @@ out_http:
 	http_server_stop(srv);
 out_snap:
 	snapshot_holder_release(&X.snap);
+	free(X.landing);
+out_release:
+	if (init_called && e->release)
+		e->release(e->arg);
+	webconfig_free(X.web);
+	counter_vec_free(X.errs);
+	X.errs = NULL;
+	strbuf_release(&X.body);
+	log_once_clear(&X.fail_log);
+out_flags:
+	/* One place releases whatever was set: a failing second pipe2() leaves the first to close here. */
 	for (int i = 0; i < 2; i++) {
 		if (X.pipe[i] >= 0)
 			close(X.pipe[i]);
@@ -518,19 +589,6 @@ out_snap:
 			close(X.stop_pipe[i]);
 		X.pipe[i] = X.stop_pipe[i] = -1;
 	}
-	free(X.landing);
-out_release:
-	if (e->release)
-		e->release(e->arg);
-	webconfig_free(X.web);
-	for (size_t i = 0; i < X.nerrs; i++) {
-		free(X.errs[i].target);
-		free(X.errs[i].reason);
-	}
-	free(X.errs);
-	strbuf_release(&X.body);
-	log_once_clear(&X.fail_log);
-out_flags:
 	strlist_clear(&X.cf.listen);
 	flagset_free(fs);
 	return rc;

@@ -78,11 +78,14 @@ int file_write_atomic(const char *path, const void *data, size_t len, unsigned m
 		p += w;
 		len -= (size_t)w;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if (fsync(fd) < 0)
+		goto out;   /* fd is closed under out: */
+	{
+		int r = close(fd);
 		fd = -1;
-		goto out;
+		if (r < 0)
+			goto out;
 	}
-	fd = -1;
 	if (rename(tmp, path) < 0)
 		goto out;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -320,6 +320,8 @@ void common_flags_register(struct flagset *fs, struct common_flags *cf, const ch
 		  "Only log messages with the given severity or above.");
 	flag_enum(fs, "log.format", &cf->log_format, "logfmt", log_formats,
 		  "Output format of log messages.");
+	flag_string(fs, "path.procfs", &cf->procfs, "/proc",
+		    "procfs mountpoint (process_* metrics and every /proc reader; tests point it at a recorded tree).");
 	flag_bool(fs, "once", &cf->once, false,
 		  "Collect once, print the exposition to stdout (or --output) and exit: 0 when it rendered.");
 	flag_string(fs, "output", &cf->output, "",

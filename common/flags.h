@@ -51,6 +51,7 @@ struct common_flags {
 	bool once;                 /* --once */
 	char *output;              /* --output (with --once; "" = stdout) */
 	long max_requests;         /* --web.max-requests: concurrent connections */
+	char *procfs;              /* --path.procfs (default "/proc"): process_* and /proc readers */
 };
 
 /* Registers the shared flags; default_listen is e.g. ":9761". --version prints prog's version. */

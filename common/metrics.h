@@ -73,4 +73,34 @@ void metric_escape_label_value(struct strbuf *out, const char *value);
 bool metric_name_valid(const char *name);
 bool metric_label_name_valid(const char *name);
 
+/*
+ * A labelled counter kept across collections (events seen, logins, probe failures, failed
+ * collections by reason): a metric_set lives for one collection, a counter_vec for the
+ * process. Thread-safe: add from any thread, render from the collection thread.
+ */
+struct counter_vec;
+
+/*
+ * Returns a new counter family called name (with its _total suffix) with the given label
+ * names (NULL-terminated, copied; none = one unlabelled series). Never NULL; an invalid
+ * name or label name is a programming error, logged, and the family then renders nothing.
+ */
+struct counter_vec *counter_vec_new(const char *name, const char *help, const char *const *label_names);
+void counter_vec_free(struct counter_vec *c);
+/*
+ * Adds v (>= 0; a negative or NaN v is ignored and logged once) to the series with these label
+ * values: exactly one value per label name, in their order, then NULL. The series is created
+ * at 0 first, so counter_vec_add(c, 0, ...) pre-initialises it (rate() works from the start).
+ * A wrong number of values is a programming error: logged once, nothing added.
+ */
+void counter_vec_add(struct counter_vec *c, double v, ...);
+/* The same with values as an array of nvalues strings. */
+void counter_vec_addv(struct counter_vec *c, double v, const char *const *values, size_t nvalues);
+/* The value of a series (0 when it does not exist), for tests. Values as counter_vec_add. */
+double counter_vec_get(struct counter_vec *c, ...);
+/* Drops every series (a test or the receiver's reset). */
+void counter_vec_reset(struct counter_vec *c);
+/* Adds the family with every series to ms (nothing when it has no series). */
+void counter_vec_render(struct counter_vec *c, struct metric_set *ms);
+
 #endif

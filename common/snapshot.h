@@ -20,7 +20,11 @@ struct snapshot;
  */
 void snapshot_set_extra_headers(const char *const *pairs);
 
-/* Takes ownership of body (malloc'ed, len bytes). Returns NULL only on libmicrohttpd failure. */
+/*
+ * Takes ownership of body (malloc'ed, len bytes), also on failure: returns NULL only when
+ * libmicrohttpd cannot make the response, and body is then already freed (the caller must
+ * not free it again).
+ */
 struct snapshot *snapshot_new(char *body, size_t len);
 const char *snapshot_body(const struct snapshot *s, size_t *len);
 
@@ -32,7 +36,7 @@ struct snapshot_holder {
 void snapshot_holder_init(struct snapshot_holder *h);
 /* Drops the current snapshot. */
 void snapshot_holder_release(struct snapshot_holder *h);
-/* Replaces the current snapshot with s (ownership passes to the holder). */
+/* Replaces the current snapshot with s (ownership passes to the holder; it cannot fail). */
 void snapshot_publish(struct snapshot_holder *h, struct snapshot *s);
 
 struct MHD_Connection;

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include "common/chars.h"   /* utf8_sequence_len, used with strbufs */
 
 /*
  * buf is NULL until something is added; strbuf_cstr() is always a valid string.
@@ -35,8 +36,5 @@ void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len);
 /* Appends s with &<>"' escaped for HTML text and attribute values. */
 void strbuf_add_html(struct strbuf *sb, const char *s);
 const char *strbuf_cstr(const struct strbuf *sb);
-
-/* Length (1-4) of the valid UTF-8 sequence at s, which has n bytes left; 0 when it is not valid UTF-8. */
-size_t utf8_sequence_len(const unsigned char *s, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
 #include "common/version.h"
 #include "common/webconfig.h"
 #include "common/xalloc.h"
+#include "common/chars.h"
 #include "receiver/metrics.h"
 #include "receiver/status.h"
 #include "receiver/webhook.h"
@@ -248,7 +249,7 @@ void rhttp_metrics_text(struct engine *e, struct strbuf *out)
 	metric_add_histogram(ch, STORE_COMMIT_BOUNDS, ss.commit_buckets, 12, ss.commits, ss.commit_seconds_sum, NULL, 0);
 	metric_gauge(ms, "remediation_build_info", "Version of remediation_receiver.", 1, "version", HOMEOPS_VERSION,
 		     "revision", HOMEOPS_REVISION, (const char *)NULL);
-	procmetrics_collect(ms, "/proc");
+	procmetrics_collect(ms, rhttp_ctx.o.procfs ? rhttp_ctx.o.procfs : "/proc");
 	metric_set_render(ms, out);
 	metric_set_free(ms);
 	free(es.playbooks);
@@ -287,17 +288,6 @@ static long long rhttp_ll(const char *s, long long def)
 	return errno || *end || v < 0 ? -1 : v;
 }
 
-static int rhttp_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The value of name in an application/x-www-form-urlencoded body (decoded; caller frees), or NULL. */
 static char *rhttp_form_value(const char *body, size_t len, const char *name)
 {
@@ -312,8 +302,8 @@ static char *rhttp_form_value(const char *body, size_t len, const char *name)
 				int hi, lo;
 				if (body[k] == '+') {
 					strbuf_addch(&sb, ' ');
-				} else if (body[k] == '%' && k + 2 < end && (hi = rhttp_hex(body[k + 1])) >= 0 &&
-					   (lo = rhttp_hex(body[k + 2])) >= 0 && (hi || lo)) {
+				} else if (body[k] == '%' && k + 2 < end && (hi = hex_digit((unsigned char)body[k + 1])) >= 0 &&
+					   (lo = hex_digit((unsigned char)body[k + 2])) >= 0 && (hi || lo)) {
 					strbuf_addch(&sb, hi * 16 + lo);
 					k += 2;
 				} else {

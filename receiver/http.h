@@ -29,6 +29,7 @@ struct rhttp_options {
 	unsigned max_connections;
 	unsigned threads;
 	const char *telemetry_path;
+	const char *procfs;          /* --path.procfs for process_* (NULL = "/proc") */
 	struct engine *engine;
 	/* Reloads the configuration (main's function). Returns 0, or -1 with *err (caller frees). */
 	int (*reload)(void *arg, char **err);

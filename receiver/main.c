@@ -209,7 +209,8 @@ int main(int argc, char **argv)
 
 	struct rhttp_options ho = { .listen = &M.cf.listen, .web = web, .max_body = (size_t)M.max_body,
 				    .max_connections = (unsigned)M.cf.max_requests, .threads = (unsigned)M.web_threads,
-				    .telemetry_path = M.cf.telemetry_path, .engine = M.engine, .reload = main_reload };
+				    .telemetry_path = M.cf.telemetry_path, .procfs = M.cf.procfs, .engine = M.engine,
+				    .reload = main_reload };
 	srv = rhttp_start(&ho, &err);
 	if (!srv) {
 		log_error("main", "cannot start the HTTP server", "err", err);

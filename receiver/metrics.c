@@ -1,4 +1,4 @@
-/* metrics.c: remediation_* counters and the run duration histogram, kept in memory under one mutex */
+/* metrics.c: remediation_* counters (common counter_vec) and the run duration histogram, kept in memory */
 #include "receiver/metrics.h"
 
 #include <pthread.h>
@@ -21,32 +21,24 @@ enum rm_family {
 static const struct {
 	const char *name;
 	const char *help;
-	const char *l1;
-	const char *l2;
+	const char *labels[3];
 } rm_families[RM_COUNT] = {
 	[RM_WEBHOOKS] = { "remediation_webhooks_received_total", "Webhook requests received, by HTTP status code answered.",
-			  "code", NULL },
-	[RM_ALERTS] = { "remediation_alerts_received_total", "Alerts accepted and stored, by alert status.", "status",
-			NULL },
+			  { "code", NULL } },
+	[RM_ALERTS] = { "remediation_alerts_received_total", "Alerts accepted and stored, by alert status.",
+			{ "status", NULL } },
 	[RM_DECISIONS] = { "remediation_gate_decisions_total",
-			   "Routing decisions for alerts: run, duplicate, cooldown, gave_up, paused, disabled.", "playbook",
-			   "decision" },
-	[RM_RUNS] = { "remediation_runs_total", "Playbook runs finished, by playbook and result.", "playbook", "result" },
+			   "Routing decisions for alerts: run, duplicate, cooldown, gave_up, paused, disabled.",
+			   { "playbook", "decision", NULL } },
+	[RM_RUNS] = { "remediation_runs_total", "Playbook runs finished, by playbook and result.",
+		      { "playbook", "result", NULL } },
 	[RM_NOTIFICATIONS] = { "remediation_notifications_total",
-			       "Notification delivery attempts, by notifier and result (sent, retry, failed).", "notifier",
-			       "result" },
+			       "Notification delivery attempts, by notifier and result (sent, retry, failed).",
+			       { "notifier", "result", NULL } },
 };
 
 static const double rm_bounds[] = { 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600 };
 #define RM_NBOUNDS (sizeof(rm_bounds) / sizeof(rm_bounds[0]))
-
-struct rm_counter {
-	struct rm_counter *next;
-	enum rm_family fam;
-	char *v1;
-	char *v2;
-	double value;
-};
 
 struct rm_hist {
 	struct rm_hist *next;
@@ -57,39 +49,36 @@ struct rm_hist {
 };
 
 static pthread_mutex_t rm_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct rm_counter *rm_counters;
+/* The counters (common's counter_vec, thread-safe on its own), made on first use. */
+static struct counter_vec *rm_counters[RM_COUNT];
 static struct rm_hist *rm_hists;
 static double rm_reload_ok = 1, rm_reload_ts;
 
+/* Makes the counters once (under rm_lock). */
+static void rm_init_locked(void)
+{
+	for (int i = 0; i < RM_COUNT; i++)
+		if (!rm_counters[i])
+			rm_counters[i] = counter_vec_new(rm_families[i].name, rm_families[i].help, rm_families[i].labels);
+}
+
 static void rm_add(enum rm_family fam, const char *v1, const char *v2, double inc)
 {
-	struct rm_counter *c;
 	pthread_mutex_lock(&rm_lock);
-	for (c = rm_counters; c; c = c->next)
-		if (c->fam == fam && strcmp(c->v1, v1) == 0 && (!v2 || strcmp(c->v2, v2) == 0))
-			break;
-	if (!c) {
-		c = xcalloc(1, sizeof(*c));
-		c->fam = fam;
-		c->v1 = xstrdup(v1);
-		c->v2 = xstrdup(v2 ? v2 : "");
-		c->next = rm_counters;
-		rm_counters = c;
-	}
-	c->value += inc;
+	rm_init_locked();
 	pthread_mutex_unlock(&rm_lock);
+	if (v2)
+		counter_vec_add(rm_counters[fam], inc, v1, v2, (const char *)NULL);
+	else
+		counter_vec_add(rm_counters[fam], inc, v1, (const char *)NULL);
 }
 
 void rmetrics_reset(void)
 {
 	pthread_mutex_lock(&rm_lock);
-	while (rm_counters) {
-		struct rm_counter *c = rm_counters;
-		rm_counters = c->next;
-		free(c->v1);
-		free(c->v2);
-		free(c);
-	}
+	rm_init_locked();
+	for (int i = 0; i < RM_COUNT; i++)
+		counter_vec_reset(rm_counters[i]);
 	while (rm_hists) {
 		struct rm_hist *h = rm_hists;
 		rm_hists = h->next;
@@ -161,19 +150,12 @@ void rmetrics_reload(bool ok, double now)
 
 void rmetrics_render(struct metric_set *ms)
 {
-	struct metric_family *fams[RM_COUNT];
-	for (int i = 0; i < RM_COUNT; i++)
-		fams[i] = metric_family(ms, rm_families[i].name, METRIC_COUNTER, rm_families[i].help);
 	struct metric_family *hist = metric_family(ms, "remediation_run_duration_seconds", METRIC_HISTOGRAM,
 						   "Duration of finished playbook runs.");
 	pthread_mutex_lock(&rm_lock);
-	for (struct rm_counter *c = rm_counters; c; c = c->next) {
-		if (rm_families[c->fam].l2)
-			metric_add(fams[c->fam], c->value, rm_families[c->fam].l1, c->v1, rm_families[c->fam].l2, c->v2,
-				   (const char *)NULL);
-		else
-			metric_add(fams[c->fam], c->value, rm_families[c->fam].l1, c->v1, (const char *)NULL);
-	}
+	rm_init_locked();
+	for (int i = 0; i < RM_COUNT; i++)
+		counter_vec_render(rm_counters[i], ms);
 	for (struct rm_hist *h = rm_hists; h; h = h->next) {
 		struct metric_label l = { "playbook", h->playbook };
 		metric_add_histogram(hist, rm_bounds, h->counts, RM_NBOUNDS, h->count, h->sum, &l, 1);

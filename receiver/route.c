@@ -7,6 +7,7 @@
 #include <string.h>
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "common/chars.h"
 
 /* Bounds the work one regex match may do: backtracking bombs fail (as a non-match) instead of hanging. */
 #define ROUTE_MATCH_LIMIT 100000
@@ -54,44 +55,6 @@ static bool route_name_start(char c)
 static bool route_name_char(char c)
 {
 	return route_name_start(c) || (c >= '0' && c <= '9');
-}
-
-/* Valid UTF-8 without overlongs or surrogates (Go's utf8.ValidString). */
-static bool route_utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i];
-		size_t len;
-		unsigned cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			len = 2;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			len = 3;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			len = 4;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (i + len > n)
-			return false;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += len;
-	}
-	return true;
 }
 
 /*
@@ -190,7 +153,7 @@ static int route_parse_one(const char *tok, size_t len, struct matcher *m, char 
 		i++;
 		if (route_unescape(tok + start + 1, i - start - 1, true, &name, err))
 			goto out;
-		if (name.len == 0 || !route_utf8_valid((const unsigned char *)name.buf, name.len) ||
+		if (name.len == 0 || !utf8_valid(name.buf, name.len) ||
 		    strlen(strbuf_cstr(&name)) != name.len) {
 			free(*err);
 			*err = xstrdup("label name is empty or not valid UTF-8");
@@ -228,7 +191,7 @@ static int route_parse_one(const char *tok, size_t len, struct matcher *m, char 
 	vend = len;
 	while (vend > vstart && route_is_space(tok[vend - 1]))
 		vend--;
-	if (!route_utf8_valid((const unsigned char *)tok + vstart, vend - vstart)) {
+	if (!utf8_valid(tok + vstart, vend - vstart)) {
 		*err = xstrdup("value is not valid UTF-8");
 		goto out;
 	}

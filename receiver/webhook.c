@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/xalloc.h"
+#include "common/chars.h"
 
 const char *wh_status_name(enum wh_status s)
 {
@@ -264,7 +265,7 @@ static bool wh_is_hex16(const char *s)
 	if (strlen(s) != 16)
 		return false;
 	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+		if (hex_digit((unsigned char)*s) < 0)
 			return false;
 	return true;
 }

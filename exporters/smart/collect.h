@@ -1,4 +1,4 @@
-/* collect.h: the disk registry and its reads: one worker thread per read, a deadline, stuck-disk memory */
+/* collect.h: the disks' reads on common/deadline workers (one hung disk costs one thread), folded and rendered */
 #ifndef HOMEOPS_SMART_COLLECT_H
 #define HOMEOPS_SMART_COLLECT_H
 
@@ -18,7 +18,8 @@ struct smart_collector_config {
 	double timeout;               /* seconds a round waits for each read */
 	struct smart_read_opts read;  /* passed to read_fn (save_dir is copied) */
 	smart_read_fn read_fn;        /* NULL = smart_device_read */
-	bool (*stopping)(void);       /* optional: stop waiting for reads when it returns true */
+	bool (*stopping)(void *stop_arg); /* optional: stop waiting for reads when it returns true */
+	void *stop_arg;
 };
 
 struct smart_collector;
@@ -38,7 +39,7 @@ void smart_collector_free(struct smart_collector *c);
  *  - every disk with no read in flight gets a detached worker thread (after a hotplug note:
  *    only new disks and those whose last read is nearly an interval old);
  *  - the round waits until those reads finish or `timeout` seconds pass, whichever is first
- *    (or until cfg->stopping() says the process is shutting down);
+ *    (or until cfg->stopping(stop_arg) says the process is shutting down);
  *  - a read past the deadline is reported up 0 / "timeout"; the disk is then skipped
  *    ("stuck") in later rounds until its read returns, so one hung disk costs one thread, not
  *    the other disks or the scrape (node_exporter's stuckMountWatcher);

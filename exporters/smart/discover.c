@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include "common/exporter.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "common/chars.h"
 
 void smart_target_release(struct smart_target *t)
 {
@@ -151,25 +151,16 @@ enum smart_dev_type smart_discover_type(const char *sysname)
 	return sysname && discover_has_prefix(sysname, "nvme") ? SMART_TYPE_NVME : SMART_TYPE_ATA;
 }
 
-static int discover_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void smart_udev_decode(const char *enc, char *out, size_t n)
 {
 	char tmp[256];
 	size_t k = 0;
 
 	for (const char *p = enc ? enc : ""; *p && k + 1 < sizeof(tmp); p++) {
-		if (p[0] == '\\' && p[1] == 'x' && discover_hex(p[2]) >= 0 && discover_hex(p[3]) >= 0) {
-			tmp[k++] = (char)(discover_hex(p[2]) * 16 + discover_hex(p[3]));
+		int hi = p[0] == '\\' && p[1] == 'x' ? hex_digit((unsigned char)p[2]) : -1;
+		int lo = hi >= 0 ? hex_digit((unsigned char)p[3]) : -1;
+		if (lo >= 0) {
+			tmp[k++] = (char)(hi * 16 + lo);
 			p += 3;
 		} else {
 			tmp[k++] = *p;
@@ -308,14 +299,14 @@ out:
 		udev_unref(udev);
 }
 
-void *smart_discover_watch(const struct smart_filter *f, void (*on_change)(void *arg), void *arg)
+void *smart_discover_watch(const struct smart_filter *f, int cancel_fd, void (*on_change)(void *arg), void *arg)
 {
 	struct udev *udev = NULL;
 	struct udev_monitor *mon = NULL;
 	/* Without a running udevd nothing is sent on the "udev" group; fall back to raw kernel
 	 * events, which are only a trigger to re-enumerate here. */
 	const char *source = access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel";
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 
 	udev = udev_new();
 	if (!udev)
@@ -324,15 +315,22 @@ void *smart_discover_watch(const struct smart_filter *f, void (*on_change)(void 
 	if (!mon || udev_monitor_filter_add_match_subsystem_devtype(mon, "block", "disk") < 0 ||
 	    udev_monitor_enable_receiving(mon) < 0)
 		goto fail;
-	pfd.fd = udev_monitor_get_fd(mon);
-	pfd.events = POLLIN;
+	pfd[0].fd = udev_monitor_get_fd(mon);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = cancel_fd;
+	pfd[1].events = POLLIN;
 	log_info("smart", "watching for disks being added or removed", "source", source);
-	while (!exporter_stopping()) {
+	for (;;) {
 		struct udev_device *dev;
 		struct smart_udev_dev view;
 		const char *action;
 
-		if (poll(&pfd, 1, 500) <= 0)
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN))
 			continue;
 		dev = udev_monitor_receive_device(mon);
 		if (!dev)

@@ -78,7 +78,7 @@ void smart_discover_lookup(const char *path, struct smart_target *t);
 
 /* The body of the exporter's watch hook: a udev monitor on block disks that calls
  * on_change(arg) on every add/remove (logged at info for disks f keeps, else at debug),
- * until exporter_stopping(). Returns NULL. */
-void *smart_discover_watch(const struct smart_filter *f, void (*on_change)(void *arg), void *arg);
+ * until cancel_fd becomes readable (exporter_ctx.cancel_fd). Returns NULL. */
+void *smart_discover_watch(const struct smart_filter *f, int cancel_fd, void (*on_change)(void *arg), void *arg);
 
 #endif

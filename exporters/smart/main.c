@@ -16,7 +16,7 @@
 #include "exporters/smart/discover.h"
 
 struct smart_main {
-	double interval;
+	const struct exporter_ctx *ctx;
 	double timeout;
 	struct strlist devices;
 	struct strlist blobs;
@@ -37,7 +37,6 @@ static void smart_register_flags(struct flagset *fs, void *arg)
 {
 	struct smart_main *m = arg;
 
-	flag_duration(fs, "smart.interval", &m->interval, "5m", "How often disks are read in the background.");
 	flag_duration(fs, "smart.timeout", &m->timeout, "30s",
 		      "How long a collection waits for one disk; a disk still busy after it is reported "
 		      "smart_device_up 0 (timeout) and skipped until its read returns.");
@@ -66,13 +65,14 @@ static bool smart_reads_real_disks(const struct smart_main *m)
 	return m->devices.n > 0 || m->discovery;
 }
 
-static int smart_init(void *arg)
+static int smart_init(void *arg, const struct exporter_ctx *ctx)
 {
 	struct smart_main *m = arg;
 	struct smart_collector_config cfg;
 	const char *bad = NULL;
 	struct stat st;
 
+	m->ctx = ctx;
 	if (smart_filter_init(&m->filter, m->include, m->exclude, &bad) < 0) {
 		log_error("smart", "invalid regular expression", "flag", bad);
 		return -1;
@@ -94,13 +94,14 @@ static int smart_init(void *arg)
 	mallopt(M_ARENA_MAX, 2);
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.interval = m->interval;
+	cfg.interval = ctx->interval;
 	cfg.timeout = m->timeout;
 	cfg.read.wake = m->wake && strcmp(m->wake, "always") == 0 ? SMART_WAKE_ALWAYS : SMART_WAKE_NEVER;
 	/* Each command may take a share of the per-disk deadline, at most 10 s. */
 	cfg.read.cmd_timeout_ms = m->timeout >= 20 ? 10000 : (unsigned)(m->timeout * 500);
 	cfg.read.save_dir = m->save_dir;
-	cfg.stopping = exporter_stopping;
+	cfg.stopping = ctx->stopping;
+	cfg.stop_arg = ctx->stop_arg;
 	m->coll = smart_collector_new(&cfg);
 	return 0;
 }
@@ -176,7 +177,7 @@ static void *smart_watch(void *arg)
 	/* Hotplug only matters when disks are discovered. */
 	if (m->devices.n > 0 || !m->discovery)
 		return NULL;
-	return smart_discover_watch(&m->filter, smart_hotplug, m);
+	return smart_discover_watch(&m->filter, m->ctx->cancel_fd, smart_hotplug, m);
 }
 
 int main(int argc, char **argv)
@@ -194,7 +195,8 @@ int main(int argc, char **argv)
 		.collect = smart_collect,
 		.release = smart_release,
 		.watch = smart_watch,
-		.interval = &m.interval,
+		.default_interval = 300,
+		.interval_help = "How often disks are read in the background.",
 	};
 
 	return exporter_main(&e, argc, argv);

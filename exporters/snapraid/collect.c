@@ -11,6 +11,7 @@
 #endif
 #include "common/clock.h"
 #include "common/duration.h"
+#include "common/exporter.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/strlist.h"
@@ -53,7 +54,7 @@ struct sr_collector {
 	struct sr_peek *peeks;
 	size_t npeeks;
 
-	struct log_once status_log;
+	char *status_msg;             /* why the last status failed (sr_collect_message) */
 	struct log_once busy_log;
 	struct log_once probe_log;
 	struct log_once smart_log;
@@ -84,12 +85,17 @@ void sr_collector_free(struct sr_collector *c)
 	sr_status_free(c->status);
 	sr_smart_free(c->smart);
 	collect_peeks_free(c->peeks, c->npeeks);
-	free(c->status_log.last);
+	free(c->status_msg);
 	free(c->busy_log.last);
 	free(c->probe_log.last);
 	free(c->smart_log.last);
 	free(c->logs_log.last);
 	free(c);
+}
+
+static int collect_cancel_fd(const struct sr_config *cfg)
+{
+	return cfg->ctx ? cfg->ctx->cancel_fd : -1;
 }
 
 /* Logs a failure at error level the first time it is seen (then at debug) and returns reason. */
@@ -102,6 +108,15 @@ static const char *collect_fail(struct log_once *lo, const char *what, const cha
 	else
 		log_debug(SR_MOD, what, "reason", reason, "err", message);
 	free(key);
+	return reason;
+}
+
+/* A failed status is the collection's failure: common/exporter logs it once (with msg), so it is
+ * only kept here for sr_collect_message(). Returns reason. */
+static const char *collect_status_fail(struct sr_collector *c, const char *reason, const char *msg)
+{
+	free(c->status_msg);
+	c->status_msg = xstrdup(msg);
 	return reason;
 }
 
@@ -156,7 +171,7 @@ static const char *collect_status(struct sr_collector *c, bool *busy)
 	if (sr_source_read_conf(cfg->config, &content) < 0) {
 		snprintf(msg, sizeof(msg), "cannot read the SnapRAID configuration '%s': %s", cfg->config,
 			 strerror(errno));
-		reason = collect_fail(&c->status_log, "status failed", "config", msg);
+		reason = collect_status_fail(c, "config", msg);
 		goto out;
 	}
 
@@ -174,13 +189,13 @@ static const char *collect_status(struct sr_collector *c, bool *busy)
 		log_once_clear(&c->probe_log);
 	}
 
-	if (sr_source_exec(cfg->snapraid, cfg->config, "status", cfg->timeout, &ex) < 0) {
-		reason = collect_fail(&c->status_log, "status failed", ex.spawn_errno ? "exec" : "io", ex.error);
+	if (sr_source_exec(cfg->snapraid, cfg->config, "status", cfg->timeout, collect_cancel_fd(cfg), &ex) < 0) {
+		reason = collect_status_fail(c, ex.spawn_errno ? "exec" : "io", ex.error);
 		goto out;
 	}
 	if (ex.timed_out) {
 		collect_exec_failure(&ex, "status", cfg->timeout, NULL, msg, sizeof(msg));
-		reason = collect_fail(&c->status_log, "status failed", "timeout", msg);
+		reason = collect_status_fail(c, "timeout", msg);
 		goto out;
 	}
 	switch (sr_status_parse(ex.log.buf, ex.log.len, ex.out.buf, ex.out.len, &st, &perr)) {
@@ -189,14 +204,13 @@ static const char *collect_status(struct sr_collector *c, bool *busy)
 		c->status = st;
 		c->status_time = isnan(st->unixtime) ? clock_real() : st->unixtime;
 		st = NULL;
-		collect_ok(&c->status_log, "status recovered");
 		break;
 	case SR_BUSY:
 		*busy = true;
 		break;
 	case SR_ERROR:
 		reason = collect_exec_failure(&ex, "status", cfg->timeout, &perr, msg, sizeof(msg));
-		reason = collect_fail(&c->status_log, "status failed", reason, msg);
+		reason = collect_status_fail(c, reason, msg);
 		break;
 	}
 	if (ex.error[0])
@@ -235,7 +249,7 @@ static void collect_smart(struct sr_collector *c)
 	c->smart_ran = true;
 	c->smart_next = now + cfg->smart_interval;
 
-	if (sr_source_exec(cfg->snapraid, cfg->config, "smart", cfg->timeout, &ex) < 0) {
+	if (sr_source_exec(cfg->snapraid, cfg->config, "smart", cfg->timeout, collect_cancel_fd(cfg), &ex) < 0) {
 		reason = collect_fail(&c->smart_log, "smart failed", ex.spawn_errno ? "exec" : "io", ex.error);
 		goto out;
 	}
@@ -366,7 +380,11 @@ out:
 const char *sr_collect(struct sr_collector *c, struct metric_set *ms)
 {
 	bool busy = false;
-	const char *reason = collect_status(c, &busy);
+	const char *reason;
+
+	free(c->status_msg);
+	c->status_msg = NULL;
+	reason = collect_status(c, &busy);
 
 	sr_render_busy(ms, busy);
 	if (!reason && c->status)
@@ -382,4 +400,9 @@ const char *sr_collect(struct sr_collector *c, struct metric_set *ms)
 	malloc_trim(0);
 #endif
 	return reason;
+}
+
+const char *sr_collect_message(const struct sr_collector *c)
+{
+	return c->status_msg;
 }

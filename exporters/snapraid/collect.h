@@ -5,16 +5,17 @@
 #include <stdbool.h>
 
 struct metric_set;
+struct exporter_ctx;
 
 /* The exporter's settings (main.c fills them from the --snapraid.* flags). */
 struct sr_config {
 	char *snapraid;        /* --snapraid.path */
 	char *config;          /* --snapraid.config */
-	double interval;       /* --snapraid.interval, seconds */
 	double timeout;        /* --snapraid.timeout, seconds, for every snapraid run */
 	bool smart;            /* --snapraid.smart */
 	double smart_interval; /* --snapraid.smart-interval, seconds */
 	char *log_glob;        /* --snapraid.log-glob, "" = off */
+	const struct exporter_ctx *ctx; /* its cancel_fd stops a running snapraid at shutdown; NULL = none */
 };
 
 /*
@@ -41,8 +42,11 @@ void sr_collector_free(struct sr_collector *c);
  * then snapraid_busy is 1 and the last successful status is rendered again with its own
  * timestamp, and the collection still succeeds. SMART (on its own interval) and the newest
  * run logs are rendered whatever the status outcome. Returns NULL on success, or a reason
- * from sr_error_reasons (logged once per distinct failure) for collect_report_fail().
+ * from sr_error_reasons for collect_report_fail_msg(), with sr_collect_message() as its detail
+ * (not logged here: common/exporter logs a failed collection once).
  */
 const char *sr_collect(struct sr_collector *c, struct metric_set *ms);
+/* Why the last sr_collect() failed (owned by c, valid until the next sr_collect), or NULL. */
+const char *sr_collect_message(const struct sr_collector *c);
 
 #endif

@@ -16,8 +16,6 @@ static void snapraid_register_flags(struct flagset *fs, void *arg)
 		    "The snapraid program (looked up in PATH unless it contains '/').");
 	flag_string(fs, "snapraid.config", &cfg.config, "/etc/snapraid.conf",
 		    "SnapRAID configuration file (passed as -c; its content files locate the lock).");
-	flag_duration(fs, "snapraid.interval", &cfg.interval, "5m",
-		      "How often to run 'snapraid status'.");
 	flag_duration(fs, "snapraid.timeout", &cfg.timeout, "2m",
 		      "Longest a snapraid run may take before its process group is killed.");
 	flag_bool(fs, "snapraid.smart", &cfg.smart, false,
@@ -29,13 +27,10 @@ static void snapraid_register_flags(struct flagset *fs, void *arg)
 		    "(e.g. /var/log/snapraid/*.log); the newest of each command is exported.");
 }
 
-static int snapraid_init(void *arg)
+static int snapraid_init(void *arg, const struct exporter_ctx *ctx)
 {
 	(void)arg;
-	if (!(cfg.interval > 0)) {
-		fprintf(stderr, "snapraid_exporter: flag '--snapraid.interval' must be greater than 0\n");
-		return -1;
-	}
+	cfg.ctx = ctx;
 	if (!(cfg.timeout > 0)) {
 		fprintf(stderr, "snapraid_exporter: flag '--snapraid.timeout' must be greater than 0\n");
 		return -1;
@@ -59,7 +54,7 @@ static int snapraid_collect(void *arg, struct metric_set *ms, struct collect_rep
 	(void)arg;
 	reason = sr_collect(collector, ms);
 	if (reason) {
-		collect_report_fail(rep, reason);
+		collect_report_fail_msg(rep, reason, sr_collect_message(collector));
 		return -1;
 	}
 	return 0;
@@ -84,7 +79,8 @@ int main(int argc, char **argv)
 		.init = snapraid_init,
 		.collect = snapraid_collect,
 		.release = snapraid_release,
-		.interval = &cfg.interval,
+		.default_interval = 300,
+		.interval_help = "How often to run 'snapraid status'.",
 	};
 
 	return exporter_main(&e, argc, argv);

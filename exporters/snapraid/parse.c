@@ -1,4 +1,4 @@
-/* parse.c: shared helpers of the SnapRAID parsers (lines, tags, numbers) and the snapraid.conf reader */
+/* parse.c: shared helpers of the SnapRAID parsers (tags, numbers) and the snapraid.conf reader */
 #include "exporters/snapraid/parse.h"
 #include "exporters/snapraid/parse_util.h"
 
@@ -17,37 +17,6 @@ void sr_error_release(struct sr_error *err)
 	free(err->message);
 	err->message = NULL;
 	err->kind = NULL;
-}
-
-void sr_lines_init(struct sr_lines *it, const char *buf, size_t len)
-{
-	it->pos = buf;
-	it->end = buf ? buf + len : NULL;
-	strbuf_init(&it->line, 0);
-}
-
-const char *sr_lines_next(struct sr_lines *it)
-{
-	const char *nl;
-	size_t n;
-
-	if (!it->pos || it->pos >= it->end)
-		return NULL;
-	nl = memchr(it->pos, '\n', (size_t)(it->end - it->pos));
-	n = nl ? (size_t)(nl - it->pos) : (size_t)(it->end - it->pos);
-	strbuf_reset(&it->line);
-	strbuf_add(&it->line, it->pos, n);
-	/* CRLF captures (a terminal session recorded on Windows or through a pty) */
-	while (it->line.len && it->line.buf[it->line.len - 1] == '\r')
-		strbuf_setlen(&it->line, it->line.len - 1);
-	it->pos = nl ? nl + 1 : it->end;
-	return strbuf_cstr(&it->line);
-}
-
-void sr_lines_release(struct sr_lines *it)
-{
-	strbuf_release(&it->line);
-	it->pos = it->end = NULL;
 }
 
 const char *sr_tag(const char *line, size_t *name_len)
@@ -206,36 +175,14 @@ char *sr_unescape(const char *s, size_t len)
 	return strbuf_detach(&sb, NULL);
 }
 
-size_t sr_tokens(char *buf, char **tok, size_t max)
-{
-	size_t n = 0;
-	char *p = buf;
-
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p)
-			break;
-		if (n < max)
-			tok[n] = p;
-		n++;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-		if (!*p)
-			break;
-		*p++ = '\0';
-	}
-	return n;
-}
-
 size_t sr_conf_content_paths(const char *buf, size_t len, struct strlist *paths)
 {
-	struct sr_lines it;
+	struct line_reader it;
 	const char *line;
 	size_t found = 0;
 
-	sr_lines_init(&it, buf, len);
-	while ((line = sr_lines_next(&it))) {
+	line_reader_init(&it, buf, len, LINES_STRIP_CR);
+	while ((line = line_reader_next(&it))) {
 		const char *p = sr_skip_ws(line);
 		const char *rest;
 		size_t n;
@@ -252,6 +199,6 @@ size_t sr_conf_content_paths(const char *buf, size_t len, struct strlist *paths)
 		strlist_push_nodup(paths, xstrndup(rest, n));
 		found++;
 	}
-	sr_lines_release(&it);
+	line_reader_release(&it);
 	return found;
 }

@@ -200,21 +200,21 @@ struct sr_run *sr_run_parse(const char *buf, size_t len)
 {
 	struct run_acc a;
 	struct sr_run *r = run_new();
-	struct sr_lines it;
+	struct line_reader it;
 	const char *line;
 
 	memset(&a, 0, sizeof(a));
 	a.run = r;
 	a.text_soft = a.text_io = a.text_data = NAN;
 
-	sr_lines_init(&it, buf, len);
-	while ((line = sr_lines_next(&it))) {
+	line_reader_init(&it, buf, len, LINES_STRIP_CR);
+	while ((line = line_reader_next(&it))) {
 		if (sr_tag(line, NULL))
 			run_tag(&a, line);
 		else
 			run_text(&a, line);
 	}
-	sr_lines_release(&it);
+	line_reader_release(&it);
 
 	if (!r->command && a.inferred) {
 		r->command = a.inferred;
@@ -265,20 +265,20 @@ void sr_run_free(struct sr_run *run)
 
 void sr_run_peek(const char *buf, size_t len, char **command, double *unixtime)
 {
-	struct sr_lines it;
+	struct line_reader it;
 	const char *line, *rest;
 	double v;
 	int n = 0;
 
 	*command = NULL;
 	*unixtime = NAN;
-	sr_lines_init(&it, buf, len);
+	line_reader_init(&it, buf, len, LINES_STRIP_CR);
 	/* both tags are among the first lines SnapRAID writes */
-	while ((line = sr_lines_next(&it)) && n++ < 64 && (!*command || isnan(*unixtime))) {
+	while ((line = line_reader_next(&it)) && n++ < 64 && (!*command || isnan(*unixtime))) {
 		if (!*command && sr_tag_is(line, "command", &rest) && *rest)
 			*command = xstrdup(rest);
 		else if (isnan(*unixtime) && sr_tag_is(line, "unixtime", &rest) && sr_parse_int(rest, &v))
 			*unixtime = v;
 	}
-	sr_lines_release(&it);
+	line_reader_release(&it);
 }

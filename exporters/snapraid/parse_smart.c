@@ -61,7 +61,7 @@ static bool smart_row(struct smart_acc *a, const char *line)
 {
 	char *copy = xstrdup(line);
 	char *tok[64];
-	size_t n = sr_tokens(copy, tok, 64);
+	size_t n = fields_split_cstr(copy, tok, 64);
 	struct sr_smart_disk *d;
 	double v;
 	bool ok = false;
@@ -258,17 +258,17 @@ static void smart_tag(struct smart_acc *a, const char *line)
 
 static void smart_feed(struct smart_acc *a, const char *buf, size_t len)
 {
-	struct sr_lines it;
+	struct line_reader it;
 	const char *line;
 
-	sr_lines_init(&it, buf, len);
-	while ((line = sr_lines_next(&it))) {
+	line_reader_init(&it, buf, len, LINES_STRIP_CR);
+	while ((line = line_reader_next(&it))) {
 		if (sr_tag(line, NULL))
 			smart_tag(a, line);
 		else
 			smart_text(a, line);
 	}
-	sr_lines_release(&it);
+	line_reader_release(&it);
 }
 
 enum sr_result sr_smart_parse(const char *log, size_t log_len, const char *text, size_t text_len,

@@ -263,7 +263,7 @@ static void status_info_time(struct status_acc *a, const char *rest)
 	for (char *p = buf; *p; p++)
 		if (*p == ':')
 			*p = ' ';
-	n = sr_tokens(buf, tok, 4);
+	n = fields_split_cstr(buf, tok, 4);
 	if (n < 2 || n > 3 || !sr_parse_int(tok[0], &t) || !sr_parse_int(tok[1], &c) || t < 0 || c < 0)
 		return;
 	XGROW(a->times, a->ntimes + 1, a->times_alloc);
@@ -341,7 +341,7 @@ static bool status_table_row(struct status_acc *a, const char *line)
 {
 	char *copy = xstrdup(line);
 	char *tok[9];
-	size_t n = sr_tokens(copy, tok, 9);
+	size_t n = fields_split_cstr(copy, tok, 9);
 	double v[7];
 	bool ok = false;
 
@@ -455,17 +455,17 @@ static void status_text(struct status_acc *a, const char *line)
 
 static void status_feed(struct status_acc *a, const char *buf, size_t len)
 {
-	struct sr_lines it;
+	struct line_reader it;
 	const char *line;
 
-	sr_lines_init(&it, buf, len);
-	while ((line = sr_lines_next(&it))) {
+	line_reader_init(&it, buf, len, LINES_STRIP_CR);
+	while ((line = line_reader_next(&it))) {
 		if (sr_tag(line, NULL))
 			status_tag(a, line);
 		else
 			status_text(a, line);
 	}
-	sr_lines_release(&it);
+	line_reader_release(&it);
 }
 
 static int status_time_cmp(const void *x, const void *y)

@@ -1,25 +1,11 @@
-/* parse_util.h: line, tag and number helpers shared by the SnapRAID parsers (internal) */
+/* parse_util.h: tag and number helpers shared by the SnapRAID parsers (internal) */
 #ifndef SNAPRAID_PARSE_UTIL_H
 #define SNAPRAID_PARSE_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "common/lines.h"    /* line_reader, fields_split_cstr: the parsers' line and token walking */
 #include "common/strbuf.h"
-
-/*
- * Iterates over the lines of a buffer. Each line is copied into line (NUL-terminated, without
- * its LF and any trailing CR), so the callers can use C string functions on it; a NUL byte in
- * the input simply ends the C string early.
- */
-struct sr_lines {
-	const char *pos;
-	const char *end;
-	struct strbuf line;
-};
-void sr_lines_init(struct sr_lines *it, const char *buf, size_t len);
-/* Returns the next line or NULL at the end. */
-const char *sr_lines_next(struct sr_lines *it);
-void sr_lines_release(struct sr_lines *it);
 
 /*
  * A log tag line is NAME:REST with NAME made of [a-z0-9_] starting with a letter
@@ -54,9 +40,5 @@ bool sr_starts(const char *s, const char *prefix, const char **rest);
 const char *sr_split_last_colon(const char *s, char **key);
 /* Undoes SnapRAID's tag escaping (\d -> ':', \n, \r, \\). Returns a heap string. */
 char *sr_unescape(const char *s, size_t len);
-
-/* Splits buf (modified: NULs are written after each token) into whitespace-separated tokens,
- * storing at most max pointers. Returns the number of tokens in buf (which may exceed max). */
-size_t sr_tokens(char *buf, char **tok, size_t max);
 
 #endif

@@ -11,7 +11,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "common/exporter.h"
 #include "common/fileutil.h"
 #include "common/strlist.h"
 #include "common/subprocess.h"
@@ -159,7 +158,7 @@ static char *source_tmpdir(void)
 }
 
 int sr_source_exec(const char *snapraid, const char *conf, const char *command, double timeout,
-		   struct sr_exec *ex)
+		   int cancel_fd, struct sr_exec *ex)
 {
 	struct subprocess sp;
 	char *dir = NULL, *log = NULL;
@@ -180,7 +179,7 @@ int sr_source_exec(const char *snapraid, const char *conf, const char *command, 
 	const char *argv[] = { snapraid, "-c", conf, "-l", log, command, NULL };
 	sp.argv = argv;
 	sp.timeout = timeout;
-	sp.cancel_fd = exporter_cancel_fd();   /* SIGTERM does not wait for a long status */
+	sp.cancel_fd = cancel_fd;   /* SIGTERM does not wait for a long status */
 	sp.max_output = 4u << 20; /* status lists at most 100 bad-block ranges: kilobytes */
 	if (subprocess_run(&sp) < 0) {
 		snprintf(ex->error, sizeof(ex->error), "cannot run '%s': %s", snapraid, strerror(errno));

@@ -46,11 +46,12 @@ void sr_exec_release(struct sr_exec *ex);
  * Runs `snapraid -c conf -l <private temporary file> command` through common/subprocess (argv,
  * no shell, own process group killed on timeout), reads the log file back (at most 16 MiB) and
  * removes it and its private directory. The temporary directory is made with mkdtemp() under
- * $TMPDIR (or /tmp). Returns 0 when the program ran (whatever its exit status; check the
- * fields), -1 when it could not be started or the temporary file could not be made (ex->error).
+ * $TMPDIR (or /tmp). cancel_fd (-1 = none) ends the run early when it becomes readable
+ * (shutdown). Returns 0 when the program ran (whatever its exit status; check the fields),
+ * -1 when it could not be started or the temporary file could not be made (ex->error).
  */
 int sr_source_exec(const char *snapraid, const char *conf, const char *command, double timeout,
-		   struct sr_exec *ex);
+		   int cancel_fd, struct sr_exec *ex);
 
 /* A file matched by --snapraid.log-glob. */
 struct sr_log_file {

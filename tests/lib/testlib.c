@@ -130,3 +130,17 @@ const char *test_write_file(const char *dir, const char *name, const char *conte
 	assert_int_equal(chmod(path, (mode_t)mode), 0);
 	return path;
 }
+
+int test_dir_entries(const char *path)
+{
+	int n = 0;
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}

@@ -23,6 +23,9 @@ char *test_read_file(const char *path, size_t *len);
  */
 char **fixture_list(const char *rel, const char *suffix);
 void fixture_list_free(char **list);
+/* Entries of a directory, "." and ".." left out (/proc/self/fd: open descriptors; /proc/self/task:
+ * threads); fails the test when it cannot be read. */
+int test_dir_entries(const char *path);
 /* The source tree ($HOMEOPS_SOURCE_DIR) joined with rel; static buffer. */
 const char *source_path(const char *rel);
 

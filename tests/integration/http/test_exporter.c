@@ -8,7 +8,6 @@
 #include "common/metrics.h"
 
 struct test_exporter {
-	double interval;
 	double delay;
 	bool fail;
 	long series;
@@ -19,7 +18,6 @@ struct test_exporter {
 static void test_register(struct flagset *fs, void *arg)
 {
 	struct test_exporter *t = arg;
-	flag_duration(fs, "test.interval", &t->interval, "1s", "Collection interval.");
 	flag_duration(fs, "test.delay", &t->delay, "0", "How long each collection takes (to test that scrapes never wait).");
 	flag_bool(fs, "test.fail", &t->fail, false, "Make every collection fail with reason 'injected'.");
 	flag_string(fs, "test.fail-file", &t->fail_file, "", "Fail while this file exists.");
@@ -69,7 +67,7 @@ int main(int argc, char **argv)
 		.arg = &t,
 		.register_flags = test_register,
 		.collect = test_collect,
-		.interval = &t.interval,
+		.default_interval = 1,
 	};
 	return exporter_main(&e, argc, argv);
 }

@@ -132,6 +132,13 @@ def run_scenario(args, fixtures, name, files, flags, opts, work):
         return False
     text = proc.stdout.decode()
     ok = True
+    # a failed collection is logged exactly once, with its reason and detail (common/exporter.c)
+    if "snapraid_up 0" in text:
+        failures = [l for l in proc.stderr.decode(errors="replace").splitlines()
+                    if "level=warn" in l or "level=error" in l]
+        if len(failures) != 1 or "collection failed" not in failures[0] or "err=" not in failures[0]:
+            print(f"{name}: expected one 'collection failed' log line with err=, got {failures}")
+            ok = False
 
     lint = subprocess.run([args.promtool, "check", "metrics"], input=proc.stdout, capture_output=True)
     findings = (lint.stdout + lint.stderr).decode().strip()

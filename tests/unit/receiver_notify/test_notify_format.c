@@ -36,38 +36,6 @@ static struct notify_facts base_facts(void)
 	return f;
 }
 
-/* Strict UTF-8 check: no overlongs, surrogates or values past U+10FFFF. */
-static int utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned c = *p, v, n, min;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1, v = c & 0x1f, min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2, v = c & 0x0f, min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3, v = c & 0x07, min = 0x10000;
-		} else {
-			return 0;
-		}
-		for (unsigned i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			v = (v << 6) | (p[i] & 0x3f);
-		}
-		if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
 /* No C0/DEL controls (except those allowed), no C1, no line/paragraph separators, no bidi controls. */
 static int text_clean(const char *s, const char *allowed)
 {
@@ -104,8 +72,8 @@ static void check_invariants(const struct notify_message *m)
 	assert_non_null(m->title);
 	assert_non_null(m->body);
 	assert_non_null(m->json);
-	assert_true(utf8_valid(m->title));
-	assert_true(utf8_valid(m->body));
+	assert_true(utf8_valid(m->title, strlen(m->title)));   /* common/chars.h */
+	assert_true(utf8_valid(m->body, strlen(m->body)));
 	assert_true(text_clean(m->title, ""));
 	assert_true(text_clean(m->body, "\n\t"));
 	assert_true(strlen(m->title) <= 256);

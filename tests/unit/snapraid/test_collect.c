@@ -151,7 +151,6 @@ static void fx_init(struct fixture *fx)
 	memset(fx, 0, sizeof(*fx));
 	fx->cfg.snapraid = script;
 	fx->cfg.config = conf;
-	fx->cfg.interval = 60;
 	fx->cfg.timeout = 10;
 	fx->cfg.smart_interval = 3600;
 	fx->cfg.log_glob = "";
