@@ -155,9 +155,15 @@ long long engine_run_manual(struct engine *e, long long alert_id, const char *pl
 		*err = xstrdup("shutting down");
 		goto out;
 	}
+	if (!e->dry_run && !engine_reserve(e)) {
+		*err = xstrdup("run queue full");
+		goto out;
+	}
 	notify = engine_manual_notify(cfg, &a, playbook);
 	struct manual_op m = { .e = e, .a = &a, .playbook = playbook, .notify = notify, .dry_run = e->dry_run };
 	if (store_exec(e->store, engine_manual_apply, &m) != 0) {
+		if (!e->dry_run)
+			engine_unreserve(e, 1);
 		*err = xstrdup("cannot store the run");
 		goto out;
 	}
@@ -165,6 +171,7 @@ long long engine_run_manual(struct engine *e, long long alert_id, const char *pl
 		struct job *j = engine_job_new(m.id, playbook, a.fingerprint, a.starts_at, strcmp(a.status, "firing") == 0,
 					       "manual", notify, a.json, strlen(a.json), 0, clock_real());
 		pthread_mutex_lock(&e->lock);
+		e->reserved--;
 		engine_enqueue_locked(e, j);
 		pthread_cond_broadcast(&e->cond);
 		pthread_mutex_unlock(&e->lock);

@@ -57,6 +57,7 @@ struct engine {
 	struct gate *gate;
 	struct job *queue_head, *queue_tail;
 	size_t queued;
+	size_t reserved;               /* runs being committed as queued, not on the queue yet: count toward queue_size */
 	struct job *running;           /* singly linked through next */
 	size_t nrunning;
 	bool paused;
@@ -99,7 +100,14 @@ int engine_escalate(struct engine *e, const struct rcv_config *cfg, const struct
 
 /* ---- the run queue ---- */
 
-/* Appends j to the run queue. Under e->lock (the caller wakes the workers). */
+/*
+ * Takes a place in the run queue for a run about to be committed as queued. Returns false when
+ * queued + reserved runs already reach --run.queue-size. engine_enqueue_locked() of the run, or
+ * engine_unreserve() when it is not queued after all, gives the place back.
+ */
+bool engine_reserve(struct engine *e);
+void engine_unreserve(struct engine *e, size_t n);
+/* Appends j to the run queue. Under e->lock (the caller wakes the workers and drops a reservation). */
 void engine_enqueue_locked(struct engine *e, struct job *j);
 /* Drops queued runs and stops running ones of (playbook, fingerprint): the alert resolved. Writer thread, never waits. */
 void engine_cancel(struct engine *e, const char *playbook, const char *fingerprint);
