@@ -23,7 +23,7 @@ struct engine_options {
 	struct store *store;
 	struct rcv_config *cfg;     /* the engine takes its own reference */
 	long max_concurrent;        /* worker threads; default 4 */
-	size_t queue_size;          /* queued runs before ingest answers 503; default 1000 */
+	size_t queue_size;          /* queued runs at most (each run counts); default 1000 */
 	bool dry_run;               /* record what would run, run nothing */
 	double retention;           /* seconds; default 30 days */
 	const char *hostname;       /* for notifications */
@@ -41,12 +41,17 @@ int engine_start(struct engine *e);
 void engine_shutdown(struct engine *e, double grace);
 void engine_free(struct engine *e);
 
-/* Called after a commit with 0, or -1 when the alerts could not be stored (answer 503). */
+/*
+ * Called after a commit with 0; or ENGINE_QUEUE_FULL when every alert was stored but some runs
+ * did not fit in the run queue (decision "queue_full"; answer 503: Alertmanager redelivers, the
+ * gate keeps what was queued from running twice and queues the rest when there is room); or
+ * another negative value when the alerts could not be stored (answer 503).
+ */
 typedef void (*engine_done_fn)(void *arg, int status, size_t nalerts);
 
 enum engine_refusal {
 	ENGINE_ACCEPTED = 0,
-	ENGINE_QUEUE_FULL = -1,     /* run queue full: 503 */
+	ENGINE_QUEUE_FULL = -1,     /* run queue full (counted per run, manual runs too): 503 */
 	ENGINE_UNAVAILABLE = -2,    /* shutting down or the store is overloaded: 503 */
 };
 
@@ -60,7 +65,10 @@ int engine_ingest(struct engine *e, struct wh_payload *p, const char *receiver, 
 /* Operator controls: persisted in the store, effective at once. Return 0 or -1 (*err set, caller frees). */
 int engine_set_paused(struct engine *e, bool paused, char **err);
 int engine_set_enabled(struct engine *e, const char *playbook, bool enabled, char **err);
-/* Queues a manual run of playbook for stored alert alert_id. Returns the run id, or -1 with *err. */
+/*
+ * Queues a manual run of playbook for stored alert alert_id. Returns the run id, or -1 with *err
+ * ("run queue full" when queue_size runs are queued).
+ */
 long long engine_run_manual(struct engine *e, long long alert_id, const char *playbook, char **err);
 
 /* Swaps in a new configuration (the engine takes a reference). */

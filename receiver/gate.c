@@ -41,7 +41,7 @@ struct gate {
 
 const char *gate_decision_name(enum gate_decision d)
 {
-	static const char *const names[] = { "run", "duplicate", "cooldown", "gave_up", "paused", "disabled" };
+	static const char *const names[] = { "run", "duplicate", "cooldown", "gave_up", "paused", "disabled", "queue_full" };
 	return d < GATE_DECISION_COUNT ? names[d] : "unknown";
 }
 
@@ -197,6 +197,8 @@ void gate_decide(struct gate *g, const char *playbook, const char *fingerprint, 
 	if (!firing) {
 		if (k->resolved_starts_at == sh) {
 			out->decision = GATE_DUPLICATE;
+		} else if (pol->queue_full) {
+			out->decision = GATE_QUEUE_FULL;
 		} else {
 			k->resolved_starts_at = sh;
 			k->active++;
@@ -224,6 +226,10 @@ void gate_decide(struct gate *g, const char *playbook, const char *fingerprint, 
 		out->decision = GATE_GAVE_UP;
 		out->escalate = !k->escalated;
 		k->escalated = true;
+		goto out;
+	}
+	if (pol->queue_full) {
+		out->decision = GATE_QUEUE_FULL;   /* nothing recorded: a redelivery decides again */
 		goto out;
 	}
 	gate_add_attempt(k, now);

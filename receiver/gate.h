@@ -17,8 +17,10 @@
  *                                              -> DUPLICATE (Alertmanager re-sends, HA pairs)
  *   other startsAt, cooldown not passed        -> COOLDOWN
  *   max_attempts runs within window already    -> GAVE_UP (escalate = true the first time)
+ *   the run queue is full (policy.queue_full)  -> QUEUE_FULL (nothing recorded: decided again on redelivery)
  *   otherwise                                  -> RUN (attempt = runs within window, this one included)
- * Resolved alert (on a route that acts on resolved): once per (key, startsAt) -> RUN, else DUPLICATE;
+ * Resolved alert (on a route that acts on resolved): once per (key, startsAt) -> RUN (or QUEUE_FULL),
+ * else DUPLICATE;
  * resolved runs are not attempts and have no cooldown.
  */
 enum gate_decision {
@@ -28,10 +30,11 @@ enum gate_decision {
 	GATE_GAVE_UP,
 	GATE_PAUSED,
 	GATE_DISABLED,
+	GATE_QUEUE_FULL,
 	GATE_DECISION_COUNT,
 };
 
-const char *gate_decision_name(enum gate_decision d);   /* "run", "duplicate", "cooldown", "gave_up", ... */
+const char *gate_decision_name(enum gate_decision d);   /* "run", "duplicate", "cooldown", "gave_up", "queue_full", ... */
 
 struct gate_policy {
 	double cooldown;        /* seconds; 0 = once per startsAt */
@@ -39,6 +42,7 @@ struct gate_policy {
 	long max_attempts;      /* 0 = unlimited */
 	bool enabled;
 	bool paused;            /* global pause */
+	bool queue_full;        /* no room for another run: what would RUN is QUEUE_FULL */
 };
 
 struct gate_result {

@@ -447,6 +447,78 @@ def test_queue_full_answers_503():
         r.cleanup()
 
 
+
+QUEUE = """
+playbooks:
+  slow:
+    command: ["@PLAYBOOKS@/record"]
+    env: {OUT_DIR: "@OUT@", SLEEP: "30"}
+    timeout: 1m
+    max_attempts: 0
+  quick:
+    command: ["@PLAYBOOKS@/record"]
+    env: {OUT_DIR: "@OUT@", SLEEP: "0.05"}
+    timeout: 10s
+    max_concurrent: 4
+    max_attempts: 0
+routes:
+  - {matchers: ['alertname="Slow"'], playbook: slow, on: firing}
+  - {matchers: ['alertname="Quick"'], playbook: quick, on: firing}
+"""
+
+
+def test_queue_bound_holds_per_run():
+    """Issue 8 finding 5: one webhook of 300 alerts against --run.queue-size=10 queues 10 runs and
+    answers 503; what was stored and queued stays, a redelivery runs nothing twice, manual runs
+    are bounded too, and redeliveries finish the rest once the queue drains."""
+    r = Receiver(QUEUE, extra_args=["--run.max-concurrent=1", "--run.queue-size=10"])
+    try:
+        r.start()
+        assert r.post(payload(alert("Slow", labels={"i": "first"})))[0] == 200
+        r.wait_for(lambda: r.api("status")["running"] == 1, what="first run")
+        big = payload(*[alert("Slow", labels={"i": str(i)}) for i in range(300)])
+        status, body = r.post(big)
+        assert status == 503, (status, body)
+        s = r.api("status")
+        assert s["queued"] == 10 and s["running"] == 1, s
+        assert len(r.runs()) == 11
+        alerts = r.api("alerts?limit=1000")["alerts"]
+        assert len(alerts) == 301, len(alerts)   # every alert is stored, with why it did not run
+        assert sum(1 for a in alerts if a["decision"] == "slow: queue_full") == 290
+        # Alertmanager redelivers: the 10 queued are duplicates, the rest still do not fit
+        assert r.post(big)[0] == 503
+        assert len(r.runs()) == 11 and r.api("status")["queued"] == 10
+        # a manual run is bounded by the same queue
+        hdr = {"Content-Type": "application/json"}
+        if r.token:
+            hdr["Authorization"] = "Bearer " + r.token
+        status, body, _ = r.request("POST", "/api/v1/runs", {"alert_id": alerts[0]["id"], "playbook": "slow"},
+                                    headers=hdr)
+        assert status == 503 and b"queue full" in body, (status, body)
+        assert len(r.runs()) == 11
+    finally:
+        r.cleanup()
+    r = Receiver(QUEUE, extra_args=["--run.max-concurrent=4", "--run.queue-size=10"])
+    try:
+        r.start()
+        body = payload(*[alert("Quick", labels={"i": str(i)}) for i in range(40)])
+        codes = []
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            codes.append(r.post(body)[0])
+            if codes[-1] == 200:
+                break
+            time.sleep(0.2)
+        assert codes[0] == 503 and codes[-1] == 200, codes
+        r.wait_idle()
+        runs = r.runs()
+        fps = [run["fingerprint"] for run in runs]
+        assert len(runs) == 40 and len(set(fps)) == 40, len(runs)
+        assert all(run["state"] == "succeeded" for run in runs)
+    finally:
+        r.cleanup()
+
+
 def test_cancel_on_resolved():
     r = Receiver(SLOW)
     try:
