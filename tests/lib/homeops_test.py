@@ -19,6 +19,42 @@ import time
 SKIP = 77
 
 
+def fixtures_dir():
+    """The recorded third-party data: $HOMEOPS_FIXTURES (set by ctest), else ../shared/fixtures
+    beside the checkout. The one place Python tests learn it (tests/lib/testlib.c for C)."""
+    return os.environ.get("HOMEOPS_FIXTURES") or os.path.normpath(
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "fixtures"))
+
+
+def fixtures_or_skip(*rel):
+    """The fixtures directory joined with rel; exits 77 (ctest: skipped; CI fails on it) when absent."""
+    d = os.path.join(fixtures_dir(), *rel)
+    if not os.path.isdir(d):
+        log(f"SKIP: fixtures not found at {d} (HOMEOPS_FIXTURES)")
+        sys.exit(SKIP)
+    return d
+
+
+def golden_check(path, got, update=False):
+    """Compares got with the golden file at path, or rewrites it when update is set. Returns '' when
+    they agree (or after an update), else a unified diff (a missing file counts as empty)."""
+    import difflib
+    if update:
+        with open(path, "w") as f:
+            f.write(got)
+        log(f"golden updated: {path}")
+        return ""
+    try:
+        with open(path) as f:
+            want = f.read()
+    except FileNotFoundError:
+        want = ""
+    if got == want:
+        return ""
+    name = os.path.basename(path)
+    return "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True), f"golden/{name}", "got"))
+
+
 def log(*args):
     print(*args, flush=True)
 

@@ -8,8 +8,7 @@ import struct
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def fixtures_dir():
-    return os.environ.get("HOMEOPS_FIXTURES") or os.path.join(os.path.dirname(__file__), "../../../../shared/fixtures")
+from homeops_test import fixtures_dir  # noqa: F401  (the one place that knows the fixture path)
 
 
 def blob_names(d):

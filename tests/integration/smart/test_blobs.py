@@ -5,7 +5,6 @@ against the skdump output recorded beside it; promtool check metrics; golden dif
 usage: test_blobs.py --binary smart_exporter --golden golden/blobs.prom [--update]
 """
 import argparse
-import difflib
 import os
 import re
 import subprocess
@@ -14,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.environ.get("HOMEOPS_SOURCE_DIR", ""), "tests", "lib"))
 import smartfix  # noqa: E402
-from homeops_test import SKIP, Checks, log, promtool_check_metrics  # noqa: E402
+from homeops_test import SKIP, Checks, golden_check, log, promtool_check_metrics  # noqa: E402
 
 # Lines that change from run to run (times, process, build) are left out of the golden file.
 VOLATILE = re.compile(r"^(# (HELP|TYPE) )?(process_|smart_build_info|smart_collect_duration_seconds|"
@@ -117,16 +116,9 @@ def main():
     check("promtool check metrics: clean", True)
 
     stable = "".join(line + "\n" for line in text.splitlines() if not VOLATILE.match(line))
-    if a.update:
-        with open(a.golden, "w") as f:
-            f.write(stable)
-        log(f"updated {a.golden}")
-    else:
-        with open(a.golden) as f:
-            want = f.read()
-        diff = "".join(difflib.unified_diff(want.splitlines(True), stable.splitlines(True), "golden", "output"))
-        check("golden exposition unchanged (tests/integration/smart/golden/blobs.prom; --update to refresh)",
-              not diff, diff[:6000])
+    diff = golden_check(a.golden, stable, a.update)
+    check("golden exposition unchanged (tests/integration/smart/golden/blobs.prom; --update to refresh)",
+          not diff, diff[:6000])
     log(f"{check.n} checks passed")
     return 0
 

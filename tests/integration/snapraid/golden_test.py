@@ -12,7 +12,6 @@ Every output (unnormalised) must also pass `promtool check metrics` with no find
 Exit 77 (ctest: skipped) when the fixtures are absent.
 """
 import argparse
-import difflib
 import os
 import re
 import shutil
@@ -21,6 +20,9 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
+from homeops_test import fixtures_dir, fixtures_or_skip, golden_check  # noqa: E402
+
 GOLDEN = os.path.join(HERE, "golden")
 REPLAY = os.path.join(HERE, "replay-snapraid.sh")
 
@@ -153,20 +155,11 @@ def run_scenario(args, fixtures, name, files, flags, opts, work):
 
     got = normalise(text.replace(work, "WORK"), contents)
     golden = os.path.join(GOLDEN, name + ".prom")
+    diff = golden_check(golden, got, args.update)
     if args.update:
-        with open(golden, "w") as f:
-            f.write(got)
-        print(f"{name}: golden updated")
         return ok
-    try:
-        with open(golden) as f:
-            want = f.read()
-    except FileNotFoundError:
-        print(f"{name}: no golden file {golden} (run with --update)")
-        return False
-    if got != want:
-        sys.stdout.writelines(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
-                                                   "golden/" + name + ".prom", "got"))
+    if diff:
+        sys.stdout.write(diff)
         print(f"{name}: output differs from the golden file (rerun with --update if intended)")
         return False
     print(f"{name}: ok")
@@ -182,10 +175,8 @@ def main():
     ap.add_argument("--only", help="run only this scenario")
     args = ap.parse_args()
 
-    fixtures = os.environ.get("HOMEOPS_FIXTURES") or os.path.join(HERE, "../../../../shared/fixtures")
-    if not os.path.isdir(os.path.join(fixtures, "snapraid")):
-        print(f"fixtures not found at {fixtures}: skipping")
-        return 77
+    fixtures_or_skip("snapraid")
+    fixtures = fixtures_dir()
     failed = 0
     for name, files, flags, opts in SCENARIOS:
         if args.only and name != args.only:
