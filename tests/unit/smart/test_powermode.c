@@ -1,4 +1,4 @@
-/* test_smart_powermode.c: the never-wake policy as a pure function, count mapping, and pass-through sense parsing */
+/* test_powermode.c: the never-wake policy as a pure function, count mapping, and pass-through sense parsing */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

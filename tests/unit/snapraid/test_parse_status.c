@@ -1,4 +1,4 @@
-/* test_status_fixtures.c: sr_status_parse() on every recorded `snapraid status` (v10-v11 text, 12.2, 13.0) */
+/* test_parse_status.c: sr_status_parse() on every recorded `snapraid status` (v10-v11 text, 12.2, 13.0) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

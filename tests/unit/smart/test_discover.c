@@ -1,4 +1,4 @@
-/* test_smart_discover.c: disk selection on a device list recorded from a real /sys, plus table cases */
+/* test_discover.c: disk selection on a device list recorded from a real /sys, plus table cases */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_smart_nvme_fixtures.c: the NVMe parser against every real smartctl NVMe record, encoded as the spec lays it out */
+/* test_nvme_parse_fixtures.c: the NVMe parser against every real smartctl NVMe record, encoded as the spec lays it out */
 #include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* test_smart_nvme.c: NVMe identify/log parser: 128-bit counters, lengths, identification strings, garbage */
+/* test_nvme_parse.c: NVMe identify/log parser: 128-bit counters, lengths, identification strings, garbage */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_smart_collect.c: the collector with a stand-in reader: sleeping disks, hung disks, failures, hotplug */
+/* test_collect.c: the collector with a stand-in reader: sleeping disks, hung disks, failures, hotplug */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>

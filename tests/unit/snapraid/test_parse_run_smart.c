@@ -1,4 +1,4 @@
-/* test_run_smart_fixtures.c: smart reports, sync/scrub/diff/fix/check logs and the fixture inventory */
+/* test_parse_run_smart.c: smart reports, sync/scrub/diff/fix/check logs and the fixture inventory */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -359,7 +359,7 @@ static void test_conf_content(void **state)
 
 /*
  * Every capture in the fixture folder has its asserted test, here or in
- * test_status_fixtures.c; a new capture without one fails this test.
+ * test_parse_status.c; a new capture without one fails this test.
  */
 static const char *const covered[] = {
 	"gaarek-server-status/diff.3added.2021-02-16.txt",

@@ -1,4 +1,4 @@
-/* test_smart_blob_fixtures.c: every real libatasmart blob through the loader, cross-checked against skdump's own output */
+/* test_ata_blob_fixtures.c: every real libatasmart blob through the loader, cross-checked against skdump's own output */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_smart_render.c: metric names, units and absent series; replay files; capability parsing */
+/* test_render.c: metric names, units and absent series; replay files; capability parsing */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

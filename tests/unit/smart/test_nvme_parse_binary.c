@@ -1,4 +1,4 @@
-/* test_smart_nvme_binary.c: the NVMe parser on real controller bytes, against what nvme-cli and fwupd decoded from them */
+/* test_nvme_parse_binary.c: the NVMe parser on real controller bytes, against what nvme-cli and fwupd decoded from them */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
