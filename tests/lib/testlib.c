@@ -1,4 +1,4 @@
-/* testlib.c: fixture lookup and file helpers for cmocka tests */
+/* testlib.c: fixture lookup, file helpers and the render-and-assert helper for cmocka tests */
 #include "tests/lib/testlib.h"
 
 #include <dirent.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include "common/metrics.h"
 #include "common/strbuf.h"
 #include "common/strlist.h"
 #include "common/fileutil.h"
@@ -143,4 +144,27 @@ int test_dir_entries(const char *path)
 			n++;
 	closedir(d);
 	return n;
+}
+
+char *test_render(const struct metric_set *ms)
+{
+	struct strbuf sb = STRBUF_INIT;
+	metric_set_render(ms, &sb);
+	return strbuf_detach(&sb, NULL);
+}
+
+char *test_render_free(struct metric_set *ms)
+{
+	char *out = test_render(ms);
+	metric_set_free(ms);
+	return out;
+}
+
+bool test_has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
 }

@@ -2,7 +2,10 @@
 #ifndef HOMEOPS_TESTLIB_H
 #define HOMEOPS_TESTLIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+struct metric_set;
 
 /*
  * The fixtures directory ($HOMEOPS_FIXTURES, set by ctest). fixtures_require() exits 77
@@ -31,5 +34,19 @@ const char *source_path(const char *rel);
 
 /* Writes content to dir/name with mode (fails the test on error); returns the path (static buffer). */
 const char *test_write_file(const char *dir, const char *name, const char *content, unsigned mode);
+
+/* The exposition text of ms, as an exporter serves it (heap string; the caller frees it). The one
+ * render-and-assert helper: tests compare whole lines of it with test_has_line/assert_has_line. */
+char *test_render(const struct metric_set *ms);
+/* The same, then frees ms. */
+char *test_render_free(struct metric_set *ms);
+/* True when line is a whole line of text (not a prefix of a longer series). */
+bool test_has_line(const char *text, const char *line);
+/* Fails the test, showing the text, when line is not a whole line of it. */
+#define assert_has_line(text, line) \
+	do { \
+		if (!test_has_line((text), (line))) \
+			fail_msg("missing line '%s' in:\n%s", (line), (text)); \
+	} while (0)
 
 #endif

@@ -8,15 +8,13 @@
 #include <cmocka.h>
 #include "common/metrics.h"
 #include "common/strbuf.h"
+#include "tests/lib/testlib.h"
 
 static char *render(struct counter_vec *c)
 {
 	struct metric_set *ms = metric_set_new();
-	struct strbuf sb = STRBUF_INIT;
 	counter_vec_render(c, ms);
-	metric_set_render(ms, &sb);
-	metric_set_free(ms);
-	return strbuf_detach(&sb, NULL);
+	return test_render_free(ms);
 }
 
 static void test_kept_across_collections(void **state)

@@ -9,13 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "common/metrics.h"
-
-static char *render(struct metric_set *ms)
-{
-	struct strbuf sb = STRBUF_INIT;
-	metric_set_render(ms, &sb);
-	return strbuf_detach(&sb, NULL);
-}
+#include "tests/lib/testlib.h"
 
 static void test_sorted_and_typed(void **state)
 {
@@ -26,7 +20,7 @@ static void test_sorted_and_typed(void **state)
 	metric_add(f, 1, "disk", "d1", NULL);
 	metric_counter(ms, "alpha_total", "Alpha.", 7, NULL);
 	metric_family(ms, "empty_family", METRIC_GAUGE, "Never has samples.");
-	char *out = render(ms);
+	char *out = test_render(ms);
 	assert_string_equal(out,
 		"# HELP alpha_total Alpha.\n# TYPE alpha_total counter\nalpha_total 7\n"
 		"# HELP zeta_bytes Zeta.\n# TYPE zeta_bytes gauge\nzeta_bytes{disk=\"d1\"} 1\nzeta_bytes{disk=\"d2\"} 2\n");
@@ -40,7 +34,7 @@ static void test_escaping(void **state)
 	struct metric_set *ms = metric_set_new();
 	metric_gauge(ms, "x", "Help with \\ and\nnewline and \"quotes\".", 1,
 		     "path", "C:\\dir\n\"q\"", "bad", "a\xff" "b", NULL);
-	char *out = render(ms);
+	char *out = test_render(ms);
 	assert_string_equal(out,
 		"# HELP x Help with \\\\ and\\nnewline and \"quotes\".\n# TYPE x gauge\n"
 		"x{path=\"C:\\\\dir\\n\\\"q\\\"\",bad=\"a\xef\xbf\xbd" "b\"} 1\n");
@@ -81,7 +75,7 @@ static void test_histogram(void **state)
 	const uint64_t c[] = { 1, 3, 4 };
 	const struct metric_label l[] = { { "playbook", "p" } };
 	metric_add_histogram(f, b, c, 3, 5, 12.5, l, 1);
-	char *out = render(ms);
+	char *out = test_render(ms);
 	assert_string_equal(out,
 		"# HELP run_duration_seconds Run time.\n# TYPE run_duration_seconds histogram\n"
 		"run_duration_seconds_bucket{playbook=\"p\",le=\"0.5\"} 1\n"
@@ -109,7 +103,7 @@ static void test_invalid_names_and_duplicates(void **state)
 	metric_gauge(ms, "g", "G.", 1, "a", "x", NULL);
 	metric_gauge(ms, "g", "G.", 2, "a", "x", NULL);   /* duplicate: first wins */
 	assert_null(metric_family(ms, "g", METRIC_COUNTER, ""));   /* type clash */
-	char *out = render(ms);
+	char *out = test_render(ms);
 	assert_string_equal(out, "# HELP g G.\n# TYPE g gauge\ng{a=\"x\"} 1\n");
 	free(out);
 	metric_set_free(ms);
@@ -125,7 +119,7 @@ static void test_many_families(void **state)
 		metric_gauge(ms, name, "", i, NULL);
 		metric_gauge(ms, name, "", i, "x", "y", NULL);   /* lookup of an existing family */
 	}
-	char *out = render(ms);
+	char *out = test_render(ms);
 	assert_non_null(strstr(out, "m_000 499\n"));
 	assert_true(strstr(out, "m_000") < strstr(out, "m_499"));
 	free(out);

@@ -216,7 +216,6 @@ static const char *yes_no_na(bool valid, bool v)
 static char *render_one(const char *name, const struct smart_reading *r)
 {
 	struct metric_set *ms = metric_set_new();
-	struct strbuf sb = STRBUF_INIT;
 	struct smart_view v;
 
 	memset(&v, 0, sizeof(v));
@@ -230,9 +229,7 @@ static char *render_one(const char *name, const struct smart_reading *r)
 	v.last_read_ts = 1700000000;
 	v.reading = r;
 	smart_render(ms, &v, 1);
-	metric_set_render(ms, &sb);
-	metric_set_free(ms);
-	return strbuf_detach(&sb, NULL);
+	return test_render_free(ms);
 }
 
 static bool has_series(const char *text, const char *metric, const char *device)

@@ -13,6 +13,7 @@
 #include "common/metrics.h"
 #include "common/strbuf.h"
 #include "exporters/smart/collect.h"
+#include "tests/lib/testlib.h"
 
 /* The stand-in reader. Its behaviour is chosen by the disk name:
  *   ok*      always reads (temperature 27 C)
@@ -114,16 +115,14 @@ static char *run_round(struct smart_collector *c, const char *const *names, size
 {
 	struct smart_target *t = targets_of(names, n);
 	struct metric_set *ms = metric_set_new();
-	struct strbuf sb = STRBUF_INIT;
 	double t0 = clock_mono();
 
 	smart_collector_run(c, t, n, ms);
 	if (took)
 		*took = clock_mono() - t0;
-	metric_set_render(ms, &sb);
-	metric_set_free(ms);
+	char *out = test_render_free(ms);
 	smart_targets_free(t, n);
-	return strbuf_detach(&sb, NULL);
+	return out;
 }
 
 static bool has(const char *text, const char *needle)

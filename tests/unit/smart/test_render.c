@@ -16,15 +16,13 @@
 #include "exporters/smart/nvme_parse.h"
 #include "exporters/smart/render.h"
 #include "exporters/smart/replay.h"
+#include "tests/lib/testlib.h"
 
 static char *render(const struct smart_view *v, size_t n)
 {
 	struct metric_set *ms = metric_set_new();
-	struct strbuf sb = STRBUF_INIT;
 	smart_render(ms, v, n);
-	metric_set_render(ms, &sb);
-	metric_set_free(ms);
-	return strbuf_detach(&sb, NULL);
+	return test_render_free(ms);
 }
 
 static void view_of(struct smart_view *v, const char *name, const struct smart_reading *r)

@@ -20,6 +20,7 @@
 #include "common/strlist.h"
 #include "exporters/snapraid/collect.h"
 #include "exporters/snapraid/source.h"
+#include "tests/lib/testlib.h"
 
 /*
  * The stand-in takes snapraid's arguments, counts its runs per command in $SR_DIR/runs.<cmd>,
@@ -182,12 +183,7 @@ static const char *collect(struct fixture *fx, const char *mode)
 
 static bool has_line(const struct fixture *fx, const char *line)
 {
-	const char *t = strbuf_cstr(&fx->text);
-	size_t n = strlen(line);
-	for (const char *p = t; (p = strstr(p, line)); p++)
-		if ((p == t || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
+	return test_has_line(strbuf_cstr(&fx->text), line);
 }
 
 static bool has_metric(const struct fixture *fx, const char *name)
