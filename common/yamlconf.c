@@ -10,6 +10,7 @@
 #include <yaml.h>
 #include "common/duration.h"
 #include "common/fileutil.h"
+#include "common/secret.h"
 #include "common/xalloc.h"
 
 /* ---- the tree ---- */
@@ -638,10 +639,7 @@ int yamlconf_strlist(struct yamlconf *y, const struct yamlconf_node *map, const 
 
 void yamlconf_secret_free(char *secret)
 {
-	if (secret) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
+	secret_free(secret);
 }
 
 int yamlconf_secret(struct yamlconf *y, const struct yamlconf_node *map, const char *key, char **path,
@@ -681,8 +679,6 @@ int yamlconf_secret(struct yamlconf *y, const struct yamlconf_node *map, const c
 	ret = 0;
 out:
 	free(resolved);
-	if (sb.buf)
-		explicit_bzero(sb.buf, sb.len);
-	strbuf_release(&sb);
+	secret_strbuf_release(&sb);
 	return ret;
 }
