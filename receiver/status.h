@@ -7,10 +7,13 @@
 #include "receiver/engine.h"
 
 /*
- * HTML: one page at / (state, playbooks with enable/disable buttons, what is in cooldown or
- * gave up, recent runs, recent alerts with a "run playbook" form) and one page per run at
- * /ui/runs/<id> (argv and output). Forms post to /ui/... and come back with 303. Everything
- * from alerts is HTML-escaped; the page is readable at 360 px wide.
+ * HTML (status_html.c): one page at / that answers, for the operator woken by a notification,
+ * which alert (the labels that tell it apart), why (summary, runbook link), what was done (runs
+ * with their result, last output line and attempt count) and what next (failed repairs whose
+ * alert still fires, cooldowns, manual runs offering the routed playbook first); and one page per
+ * run at /ui/runs/<id> with every label and annotation, the notifications sent and the output.
+ * Forms post to /ui/... and come back with 303. Everything from alerts is HTML-escaped, runbook
+ * URLs are links only when http(s); no JavaScript; refreshes itself every 30 s; readable at 360 px.
  */
 void status_page(struct engine *e, const char *version, struct strbuf *out);
 /* Returns 0, or 1 when there is no such run. */

@@ -79,6 +79,9 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  last_error TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX outbox_pending ON outbox(notifier, next_at) WHERE state = 'pending';"
 	"CREATE INDEX outbox_created ON outbox(created_at);",
+	/* 3: the status pages ask "does this alert still fire?" and "what was sent about this run?" */
+	("CREATE INDEX alerts_fingerprint ON alerts(fingerprint, id);"
+	 "CREATE INDEX outbox_run ON outbox(run_id) WHERE run_id IS NOT NULL;"),
 };
 
 /* ---- open, migrate ---- */

@@ -18,7 +18,7 @@
  * Schema version: PRAGMA user_version, upgraded by numbered migrations at open; a database
  * from a newer version is refused rather than touched.
  */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -222,6 +222,10 @@ int store_list_alerts(struct store *st, long long before_id, size_t limit, struc
 int store_list_runs(struct store *st, const char *state, long long before_id, size_t limit, struct store_run **out,
 		    size_t *n);
 int store_list_outbox(struct store *st, long long before_id, size_t limit, struct store_outbox **out, size_t *n);
+/* Every outbox row about run_id (notifications sent or pending), oldest first. */
+int store_list_outbox_for_run(struct store *st, long long run_id, struct store_outbox **out, size_t *n);
+/* The newest alert with this fingerprint (whatever its receiver). 0 found, 1 none, -1 error. */
+int store_latest_alert(struct store *st, const char *fingerprint, struct store_alert *out);
 /* The oldest pending outbox row of notifier that is due at now. 0 found, 1 none, -1 error. */
 int store_outbox_due(struct store *st, const char *notifier, double now, struct store_outbox *out);
 /* Earliest next_at of notifier's pending rows, or 0 when none. */

@@ -311,6 +311,23 @@ int store_list_outbox(struct store *st, long long before_id, size_t limit, struc
 	return ret;
 }
 
+int store_list_outbox_for_run(struct store *st, long long run_id, struct store_outbox **out, size_t *n)
+{
+	struct store_query q = { .id = run_id };
+	void *rows = NULL;
+	int ret = store_list_rows(st, "SELECT " STORE_OUTBOX_COLS " WHERE run_id = :id ORDER BY id", &q,
+				  &store_outbox_rows, &rows, n);
+	*out = rows;
+	return ret;
+}
+
+int store_latest_alert(struct store *st, const char *fingerprint, struct store_alert *out)
+{
+	struct store_query q = { .text = fingerprint };
+	return store_get_row(st, "SELECT " STORE_ALERT_COLS " WHERE a.fingerprint = :text ORDER BY a.id DESC LIMIT 1",
+			     &q, &store_alert_rows, out);
+}
+
 int store_active_runs(struct store *st, struct store_run **out, size_t *n)
 {
 	struct store_query q = { 0 };

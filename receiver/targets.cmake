@@ -8,6 +8,7 @@ set(HOMEOPS_RECEIVER_SOURCES
   ${_rcv}/webhook.c
   ${_rcv}/route.c
   ${_rcv}/redact.c
+  ${_rcv}/alert_view.c
   ${_rcv}/config.c
   ${_rcv}/gate.c
   ${_rcv}/store.c
@@ -15,7 +16,7 @@ set(HOMEOPS_RECEIVER_SOURCES
   ${_rcv}/store_write.c
   ${_rcv}/store_read.c
 )
-foreach(_f engine.c engine_job.c engine_ingest.c engine_worker.c engine_recover.c engine_control.c run.c facts.c http.c status.c metrics.c)
+foreach(_f engine.c engine_job.c engine_ingest.c engine_worker.c engine_recover.c engine_control.c run.c facts.c http.c status.c status_html.c metrics.c)
   if(EXISTS ${_rcv}/${_f})
     list(APPEND HOMEOPS_RECEIVER_SOURCES ${_rcv}/${_f})
   endif()

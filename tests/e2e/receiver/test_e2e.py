@@ -10,6 +10,9 @@ ha_pair:      the same loop with two Alertmanagers that both deliver every notif
 status_page_chromium: after a run, Debian's chromium (headless, as root, no display) loads / and the
               run's page; the DOM shows playbook, alertname and outcome; a phone-size screenshot is
               a real PNG with content.
+status_pages_operator: the operator's questions on four alerts (two unhealthy containers, an
+              unresponsive share whose remount fails, a SnapRAID scrub error): which one, why, what
+              was done, what next, answered in the DOM; screenshots at desktop and phone widths.
 
 usage: test_e2e.py --receiver BIN --exporter BIN [TEST...]   (ctest runs each test as its own entry)
 Every program runs on 127.0.0.1 with a free port and its own temp dir, and is stopped by PID.
@@ -499,9 +502,12 @@ def test_status_page_chromium():
         rows = [row for row in page.rows if row and row[0] == str(run["id"]) and "repair" in row]
         assert rows, "run %d not on the page; rows: %s" % (run["id"], page.rows)
         row = rows[0]
-        assert row[0] == want[0] and row[2] == want[1] and row[3] == want[2] and row[4] == want[3] \
-            and row[5] == want[4], row
-        alerts = [row for row in page.rows if ALERTNAME in row and "firing" in row and run["fingerprint"] in row]
+        # the alert cell carries the labels that identify it; the result its attempt count
+        assert row[0] == want[0] and row[2] == want[1] and row[3].startswith(ALERTNAME) \
+            and "instance=nas:9100" in row[3] and row[3].endswith("(firing)") and row[4] == want[3] \
+            and row[5].startswith(want[4]) and "attempt 1" in row[5], row
+        alerts = [row for row in page.rows if row and row[2].startswith(ALERTNAME) and "firing" in row
+                  and run["fingerprint"] in row]
         assert alerts and any("repair: run" in c for c in alerts[0]), page.rows
         assert "/ui/runs/%d" % run["id"] in page.links, page.links
         log("chromium: page shows run %s: %s" % (run["id"], row))
@@ -522,6 +528,221 @@ def test_status_page_chromium():
                                                                                         ink * 100))
         assert (w, h) == (390, 844), (w, h)
         assert size > 5000 and colours >= 8 and 0.01 < ink < 0.9, (size, colours, ink)
+        failed = False
+    finally:
+        if failed:
+            log("---- receiver log tail ----\n" + r.log()[-4000:])
+        r.cleanup()
+        sink.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+OPERATOR_CONFIG = """
+receivers:
+  - name: alertmanager
+    path: /webhook
+    bearer_token_file: @TMP@/receiver.token
+playbooks:
+  restart-container:
+    command: ["@TMP@/restart-container"]
+    timeout: 30s
+  remount-cifs:
+    command: ["@TMP@/remount-cifs"]
+    timeout: 30s
+    max_attempts: 2
+    cooldown: 10m
+  snapraid-report:
+    command: ["@TMP@/snapraid-report"]
+    timeout: 30s
+notifiers:
+  operator:
+    webhook: {url: "%(sink)s", events: [started, succeeded, failed]}
+routes:
+  - matchers: ['alertname="DockerContainerUnhealthy"']
+    playbook: restart-container
+    notify: [operator]
+  - matchers: ['alertname="CifsMountUnresponsive"']
+    playbook: remount-cifs
+    notify: [operator]
+  - matchers: ['alertname=~"Snapraid.*"']
+    playbook: snapraid-report
+    notify: [operator]
+"""
+
+RUNBOOKS = "https://github.com/homeops/homeops/blob/main/alert-rules/runbooks/"
+
+
+def operator_alerts():
+    dock = lambda name, runbook: alert(  # noqa: E731
+        "DockerContainerUnhealthy", labels={"severity": "warning", "job": "docker", "instance": "nas:9764",
+                                            "name": name},
+        annotations={"summary": "Container %s is unhealthy" % name,
+                     "description": "Its health check has failed 3 times in a row.", "runbook_url": runbook})
+    return [
+        dock("jellyfin", RUNBOOKS + "DockerContainerUnhealthy.md"),
+        dock("paperless", "javascript:alert(document.domain)"),
+        alert("CifsMountUnresponsive", labels={"severity": "critical", "job": "cifs", "instance": "nas:9763",
+                                               "mountpoint": "/mnt/media", "share": "//storage/media"},
+              annotations={"summary": "/mnt/media does not answer",
+                           "description": "statfs on /mnt/media has not returned for 5s; services reading it hang.",
+                           "runbook_url": RUNBOOKS + "CifsMountUnresponsive.md"}),
+        alert("SnapraidArrayErrors", labels={"severity": "critical", "job": "snapraid", "instance": "nas:9761"},
+              annotations={"summary": "SnapRAID scrub found 3 errors",
+                           "description": "snapraid status reports 3 blocks with errors; run snapraid -e fix.",
+                           "runbook_url": RUNBOOKS + "SnapraidArrayErrors.md"}),
+    ]
+
+
+class OperatorPage(html.parser.HTMLParser):
+    """Rows of cells (text), every href, the options of every select in order, texts by class."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.links, self.selects, self.by_class = [], [], [], {}
+        self.cur = self.cell = None
+        self.stack = []      # (tag, class, text parts)
+        self.option = None
+        self.meta_refresh = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "tr":
+            self.cur = []
+        elif tag in ("td", "th") and self.cur is not None:
+            self.cell = []
+        elif tag == "a":
+            self.links.append(a.get("href"))
+        elif tag == "select":
+            self.selects.append([])
+        elif tag == "option":
+            self.option = []
+        elif tag == "meta" and a.get("http-equiv") == "refresh":
+            self.meta_refresh = a.get("content")
+        if tag not in ("meta", "input", "br", "link"):
+            self.stack.append((tag, a.get("class"), []))
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None and self.cur is not None:
+            self.cur.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "tr" and self.cur is not None:
+            self.rows.append(self.cur)
+            self.cur = None
+        elif tag == "option" and self.option is not None and self.selects:
+            self.selects[-1].append(" ".join("".join(self.option).split()))
+            self.option = None
+        while self.stack:
+            t, cls, parts = self.stack.pop()
+            text = " ".join("".join(parts).split())
+            if cls:
+                for c in cls.split():
+                    self.by_class.setdefault(c, []).append(text)
+            if self.stack:
+                self.stack[-1][2].extend(parts)
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+        if self.option is not None:
+            self.option.append(data)
+        if self.stack:
+            self.stack[-1][2].append(data)
+
+
+def operator_page(tmp, url):
+    p = OperatorPage()
+    p.feed(chromium(tmp, "--dump-dom", url))
+    return p
+
+
+def test_status_pages_operator():
+    """Four alerts, one failed repair: the status page answers which one, why, what was done and what
+    next without opening a run; the failed run's page answers it completely."""
+    tmp = tempfile.mkdtemp(prefix="homeops-e2e-op-")
+    sink = WebhookSink()
+    token = base64.b64encode(os.urandom(24)).decode()
+    write(os.path.join(tmp, "receiver.token"), token + "\n", 0o600)
+    write(os.path.join(tmp, "restart-container"), "#!/bin/sh\necho \"restarted $HOMEOPS_LABEL_NAME\"\n", 0o755)
+    write(os.path.join(tmp, "remount-cifs"), "#!/bin/sh\necho \"remounting $HOMEOPS_LABEL_MOUNTPOINT\"\n"
+          "echo 'mount error(112): Host is down' >&2\nexit 3\n", 0o755)
+    write(os.path.join(tmp, "snapraid-report"), "#!/bin/sh\necho 'scrub report mailed'\n", 0o755)
+    from homeops_test import bcrypt_hash
+    write(os.path.join(tmp, "web.yml"), "basic_auth_users:\n  operator: %s\n" % bcrypt_hash("operator-pw"))
+    r = Receiver(OPERATOR_CONFIG % {"sink": sink.url()}, tmp=tmp,
+                 extra_args=["--web.config.file=" + os.path.join(tmp, "web.yml")])
+    r.token = token
+    failed = True
+    try:
+        r.start()
+        alerts = operator_alerts()
+        assert r.post(payload(*alerts))[0] == 200
+        runs = r.wait_for(lambda: (lambda x: x if len(x) == 4 and all(
+            y["state"] in ("succeeded", "failed") for y in x) else None)(r.runs()), timeout=30,
+            what="four runs to finish")
+        remount = [x for x in runs if x["playbook"] == "remount-cifs"][0]
+        assert remount["state"] == "failed", remount
+        # the notifier has answered before the pages are read (the run page lists what was sent)
+        r.wait_for(lambda: len(sink.events) >= 8 and all(o["state"] == "sent" for o in r.api("outbox")["outbox"]),
+                   timeout=30, what="eight notifications sent")
+        url = "http://operator:operator-pw@127.0.0.1:%d/" % r.port
+        page = operator_page(tmp, url)
+
+        # which one: two DockerContainerUnhealthy rows told apart by their labels, instance first
+        alert_rows = [row for row in page.rows if row and row[0].isdigit() and "DockerContainerUnhealthy" in row[2]]
+        assert len(alert_rows) == 2, page.rows
+        idents = sorted(t for t in page.by_class.get("ident", []) if "name=" in t and "nas:9764" in t)
+        assert "instance=nas:9764, name=jellyfin" in idents and "instance=nas:9764, name=paperless" in idents, idents
+        assert not any("severity=" in t or "job=" in t for t in page.by_class.get("ident", [])), page.by_class["ident"]
+        assert any("mountpoint=/mnt/media" in t for t in page.by_class["ident"]), page.by_class["ident"]
+        # why: the summary and a runbook link; a javascript: runbook is text, never a link
+        sums = page.by_class.get("sum", [])
+        assert "Container jellyfin is unhealthy" in sums and "SnapRAID scrub found 3 errors" in sums, sums
+        assert RUNBOOKS + "SnapraidArrayErrors.md" in page.links, page.links
+        assert not any(h and h.strip().lower().startswith("javascript:") for h in page.links), page.links
+        assert any("javascript:alert" in t for t in page.by_class.get("runbook-text", [])), page.by_class
+        # what was done, what next: the failed remount's last output line and where its attempts stand
+        run_rows = [row for row in page.rows if row and row[0] == str(remount["id"]) and "remount-cifs" in row]
+        assert run_rows, page.rows
+        assert "mount error(112): Host is down" in run_rows[0][5], run_rows[0]
+        assert "attempt 1 of 2" in run_rows[0][5] and "next after cooldown at" in run_rows[0][5], run_rows[0]
+        # needs attention: the failed repair whose alert still fires, with the mount it is about
+        attention = page.by_class.get("failed-firing", [])
+        assert attention and "mountpoint=/mnt/media" in attention[0] and "Host is down" in attention[0], attention
+        assert "/ui/runs/%d" % remount["id"] in page.links
+        # run by hand: the routed playbook first, for each alert
+        firsts = [sel[0] for sel in page.selects if sel]
+        assert len(page.selects) == 4, page.selects
+        assert firsts.count("restart-container (its route)") == 2, firsts
+        assert "remount-cifs (its route)" in firsts and "snapraid-report (its route)" in firsts, firsts
+        assert all(len(sel) == 3 for sel in page.selects), page.selects
+        # the page refreshes itself, without script, and says how old things are
+        assert page.meta_refresh == "30", page.meta_refresh
+        assert any("ago)" in c for row in page.rows for c in row), page.rows
+
+        # the run page answers it completely: labels, annotations, runbook, notifications, output
+        rp = operator_page(tmp, url + "ui/runs/%d" % remount["id"])
+        labels = rp.by_class.get("labels", [""])[0]
+        assert "mountpoint/mnt/media" in labels.replace(" ", "") and "share//storage/media" in labels.replace(" ", ""), labels
+        assert rp.by_class.get("summary") == ["/mnt/media does not answer"], rp.by_class.get("summary")
+        assert "services reading it hang" in rp.by_class.get("description", [""])[0]
+        assert RUNBOOKS + "CifsMountUnresponsive.md" in rp.links, rp.links
+        notes = [row for row in rp.rows if row and row[0] == "operator"]
+        assert {n[1] for n in notes} == {"started", "failed"} and all(n[2] == "sent" for n in notes), notes
+        assert any("attempt 1 of 2" in c for row in rp.rows for c in row), rp.rows
+        assert any("Host is down" in t for t in rp.by_class.get("last", [])), rp.by_class.get("last")
+
+        # screenshots at desktop and phone widths: real PNGs with content, phone not wider than the screen
+        for name, size in (("desktop", (1280, 900)), ("phone", (390, 844))):
+            shot = os.path.join(tmp, "status-%s.png" % name)
+            chromium(tmp, "--screenshot=" + shot, "--window-size=%d,%d" % size, "--hide-scrollbars", url)
+            keep = os.environ.get("HOMEOPS_E2E_SCREENSHOT_DIR")
+            if keep:
+                shutil.copyfile(shot, os.path.join(keep, os.path.basename(shot)))
+            w, h, colours, ink = png_info(shot)
+            log("screenshot %s: %dx%d, %d colours sampled, %.1f%% non-white" % (name, w, h, colours, ink * 100))
+            assert (w, h) == size and colours >= 8 and 0.01 < ink < 0.9, (name, w, h, colours, ink)
         failed = False
     finally:
         if failed:

@@ -239,7 +239,7 @@ playbooks:
     command: ["@PLAYBOOKS@/record"]
     env: {OUT_DIR: "@OUT@", EXIT: "1"}
     timeout: 10s
-    cooldown: 1s
+    cooldown: 3s
     max_attempts: 2
     window: 1h
 routes:
@@ -261,14 +261,14 @@ def test_cooldown_then_max_attempts_then_escalation():
         assert r.post(body)[0] == 200
         r.wait_idle()
         assert len(r.runs()) == 1
-        time.sleep(1.2)
+        time.sleep(3.2)
         # cooldown over, still firing: attempt 2, which fails: the last attempt -> give up and escalate
         assert r.post(body)[0] == 200
         r.wait_idle()
         runs = r.runs()
         states = sorted((x["trigger"], x["state"], x["attempt"]) for x in runs)
         assert states == [("alert", "failed", 1), ("alert", "failed", 2), ("escalation", "gave_up", 2)], states
-        time.sleep(1.2)
+        time.sleep(3.2)
         # still firing after giving up: stored, not run, not escalated again
         assert r.post(body)[0] == 200
         r.wait_idle()

@@ -114,7 +114,8 @@ static void test_upgrade_from_version_1_keeps_data(void **state)
 	raw_exec("INSERT INTO runs (playbook, fingerprint, starts_at, alert_status, trigger, state, created_at)"
 		 " VALUES ('p', 'f', 's', 'firing', 'alert', 'succeeded', 1)");
 	struct store *st = open_store();
-	assert_int_equal(store_schema_version(st), 2);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int("SELECT COUNT(*) FROM sqlite_master WHERE name = 'alerts_fingerprint'"), 1);
 	assert_int_equal(store_count(st, "notifications"), 1);
 	assert_int_equal(store_count(st, "runs"), 1);
 	assert_int_equal(store_count(st, "outbox"), 0);
