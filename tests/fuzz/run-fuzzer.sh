@@ -19,8 +19,8 @@ for seed in "$@"; do
   n=$((n + 1))
 done
 echo "run-fuzzer: $(basename "$fuzzer") for ${seconds}s on $(ls "$work/corpus" | wc -l) seeds"
-# -rss_limit_mb bounds memory; a crash, a leak or an input taking over 30 s (a hang: the slowest real seed,
-# a libatasmart blob, takes about 1 s under ASan on an idle machine) leaves a reproducer and fails the test.
+# -rss_limit_mb bounds memory; a crash, a leak or an input taking over 30 s (a hang: real libatasmart blobs
+# take 8-15 s each under ASan on a machine loaded 12x) leaves a reproducer and fails the test.
 if ! "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 \
      -artifact_prefix="$work/artifacts/" "$work/corpus" 2>"$work/log"; then
   tail -n 60 "$work/log"
