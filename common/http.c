@@ -53,6 +53,8 @@ enum http_req_state {
 	REQ_DONE,           /* a response was queued */
 	REQ_DEFERRED,       /* suspended, waiting for http_deferred_respond */
 	REQ_RESUMED,        /* resumed with a response to queue */
+	REQ_AUTHING,        /* suspended while the guard's thread runs a bcrypt */
+	REQ_AUTHED,         /* resumed with auth_result */
 };
 
 struct http_request {
@@ -69,6 +71,7 @@ struct http_request {
 	struct http_request *next_deferred;
 	struct http_guard_conn *gconn;   /* this connection's deadline bookkeeping */
 	bool serving;                    /* counted in the requests in service */
+	enum http_guard_auth auth_result;
 	char remote[INET6_ADDRSTRLEN + 8];
 	char remote_ip[INET6_ADDRSTRLEN];
 };
@@ -355,16 +358,45 @@ static bool http_client_cert_ok(struct http_request *req)
 	return true;
 }
 
-/* Authentication decided from the headers alone, before any body is read. Returns true to go on. */
+/* The guard's thread finished the bcrypt of a suspended request. */
+static void http_auth_done(void *arg, enum http_guard_auth res)
+{
+	struct http_request *req = arg;
+	req->auth_result = res;
+	req->state = REQ_AUTHED;
+	MHD_resume_connection(req->conn);
+}
+
+/*
+ * Authentication decided from the headers alone, before any body is read. Returns true to go on;
+ * false with *ret when answered, or suspended (state REQ_AUTHING) while a bcrypt runs elsewhere.
+ */
 static bool http_preauth(struct http_request *req, MHD_RESULT_T *ret)
 {
 	const struct http_route *r = req->route;
 	int rc = 0;
 	if (r->auth == HTTP_AUTH_WEB && req->srv->web && req->srv->web->nusers > 0) {
 		unsigned retry = 0;
-		enum http_guard_auth a = http_req_web_auth(req, &retry);
+		char *user = NULL, *password = NULL;
+		struct http_guard_auth_job *job = NULL;
+		enum http_guard_auth a = HTTP_GUARD_AUTH_DENIED;
+		if (http_req_basic_credentials(req, &user, &password) == 0)
+			a = http_guard_auth_begin(req->srv->guard, req->srv->web, user, password, req->remote_ip, &retry,
+						  &job);
+		if (password)
+			secret_wipe(password, strlen(password));
+		free(user);
+		free(password);
 		if (a == HTTP_GUARD_AUTH_OK)
 			return true;
+		if (a == HTTP_GUARD_AUTH_PENDING) {
+			/* the bcrypt runs on the guard's thread; this thread goes on serving the others */
+			req->state = REQ_AUTHING;
+			MHD_suspend_connection(req->conn);
+			http_guard_auth_submit(req->srv->guard, job, http_auth_done, req);
+			*ret = MHD_YES;
+			return false;
+		}
 		rc = a == HTTP_GUARD_AUTH_THROTTLED ? http_respond_throttled(req, retry) : http_respond_unauthorized(req);
 	} else if (r->auth == HTTP_AUTH_HANDLER && r->preauth) {
 		if (r->preauth(req, r->arg))
@@ -483,6 +515,14 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 		return MHD_YES;
 	}
 
+	if (req->state == REQ_AUTHED) {
+		req->state = REQ_NEW;
+		if (req->auth_result != HTTP_GUARD_AUTH_OK) {
+			*upload_data_size = 0;
+			return http_respond_unauthorized(req) == 0 ? MHD_YES : MHD_NO;
+		}
+		/* authenticated: go on with this call as usual */
+	}
 	if (req->state == REQ_RESUMED) {
 		MHD_RESULT_T r = MHD_queue_response(conn, req->deferred_status, req->deferred_resp);
 		MHD_destroy_response(req->deferred_resp);
@@ -827,6 +867,8 @@ void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
+	/* A request suspended for its bcrypt is resumed first; then answer everything still deferred. */
+	http_guard_drain(srv->guard);
 	/* Answer everything still suspended, so libmicrohttpd can close those connections. */
 	for (;;) {
 		pthread_mutex_lock(&srv->lock);

@@ -58,7 +58,11 @@ struct http_guard {
 	pthread_cond_t wake;
 
 	pthread_mutex_t auth_lock;    /* caches and address table */
-	pthread_mutex_t bcrypt_lock;  /* held while one bcrypt runs */
+	bool bcrypt_busy;             /* one bcrypt at a time (auth_lock) */
+	pthread_t auth_thread;        /* runs the one pending bcrypt off the HTTP threads */
+	bool auth_started, auth_stop, auth_running;
+	pthread_cond_t auth_wake, auth_idle;
+	struct http_guard_auth_job *job;   /* the pending one (auth_lock) */
 	unsigned char positive[GUARD_POSITIVE_SLOTS][32];
 	bool positive_used[GUARD_POSITIVE_SLOTS];
 	size_t positive_next;
@@ -78,7 +82,8 @@ struct http_guard *http_guard_new(const struct http_guard_options *o)
 	g->o.allowed_hosts = NULL;
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_mutex_init(&g->auth_lock, NULL);
-	pthread_mutex_init(&g->bcrypt_lock, NULL);
+	pthread_cond_init(&g->auth_wake, NULL);
+	pthread_cond_init(&g->auth_idle, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -126,6 +131,16 @@ int http_guard_start(struct http_guard *g)
 	return 0;
 }
 
+void http_guard_drain(struct http_guard *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->auth_lock);
+	while (g->job || g->auth_running)
+		pthread_cond_wait(&g->auth_idle, &g->auth_lock);
+	pthread_mutex_unlock(&g->auth_lock);
+}
+
 void http_guard_free(struct http_guard *g)
 {
 	if (!g)
@@ -137,6 +152,14 @@ void http_guard_free(struct http_guard *g)
 		pthread_mutex_unlock(&g->lock);
 		pthread_join(g->sweeper, NULL);
 	}
+	if (g->auth_started) {
+		http_guard_drain(g);
+		pthread_mutex_lock(&g->auth_lock);
+		g->auth_stop = true;
+		pthread_cond_signal(&g->auth_wake);
+		pthread_mutex_unlock(&g->auth_lock);
+		pthread_join(g->auth_thread, NULL);
+	}
 	while (g->conns) {
 		struct http_guard_conn *c = g->conns;
 		g->conns = c->next;
@@ -146,7 +169,8 @@ void http_guard_free(struct http_guard *g)
 	pthread_cond_destroy(&g->wake);
 	pthread_mutex_destroy(&g->lock);
 	pthread_mutex_destroy(&g->auth_lock);
-	pthread_mutex_destroy(&g->bcrypt_lock);
+	pthread_cond_destroy(&g->auth_wake);
+	pthread_cond_destroy(&g->auth_idle);
 	free(g);
 }
 
@@ -359,14 +383,38 @@ static unsigned guard_retry(double seconds)
 	return s + ((double)s < seconds ? 1 : 0) + (s == 0 && seconds <= 0 ? 1 : 0);
 }
 
-enum http_guard_auth http_guard_check_user(struct http_guard *g, struct webconfig *wc, const char *user,
-					   const char *password, const char *remote, unsigned *retry_after)
+struct http_guard_auth_job {
+	struct webconfig *wc;
+	char *user, *password, *remote;
+	unsigned char key[32];
+	double at;
+	void (*done)(void *arg, enum http_guard_auth res);
+	void *arg;
+	enum http_guard_auth res;
+};
+
+static void guard_job_free(struct http_guard_auth_job *j)
+{
+	if (!j)
+		return;
+	if (j->password)
+		gnutls_memset(j->password, 0, strlen(j->password));
+	gnutls_memset(j->key, 0, sizeof(j->key));
+	free(j->user);
+	free(j->password);
+	free(j->remote);
+	free(j);
+}
+
+enum http_guard_auth http_guard_auth_begin(struct http_guard *g, struct webconfig *wc, const char *user,
+					   const char *password, const char *remote, unsigned *retry_after,
+					   struct http_guard_auth_job **job)
 {
 	const char *hash = NULL;
 	unsigned char key[32];
 	double now = clock_mono();
-	enum http_guard_auth res = HTTP_GUARD_AUTH_DENIED;
 
+	*job = NULL;
 	if (retry_after)
 		*retry_after = 0;
 	if (!remote)
@@ -405,33 +453,105 @@ enum http_guard_auth http_guard_check_user(struct http_guard *g, struct webconfi
 			return HTTP_GUARD_AUTH_DENIED;
 		}
 	}
-	pthread_mutex_unlock(&g->auth_lock);
-
-	if (pthread_mutex_trylock(&g->bcrypt_lock) != 0) {
+	if (g->bcrypt_busy) {
+		pthread_mutex_unlock(&g->auth_lock);
 		if (retry_after)
 			*retry_after = 1;
 		return HTTP_GUARD_AUTH_THROTTLED;
 	}
-	bool ok = webconfig_check_user(wc, user, password);
-	pthread_mutex_unlock(&g->bcrypt_lock);
+	g->bcrypt_busy = true;
+	pthread_mutex_unlock(&g->auth_lock);
 
+	struct http_guard_auth_job *j = xcalloc(1, sizeof(*j));
+	j->wc = wc;
+	j->user = xstrdup(user);
+	j->password = xstrdup(password);
+	j->remote = xstrdup(remote);
+	memcpy(j->key, key, 32);
+	j->at = now;
+	gnutls_memset(key, 0, sizeof(key));
+	*job = j;
+	return HTTP_GUARD_AUTH_PENDING;
+}
+
+/* The bcrypt of j, and its bookkeeping; releases the bcrypt slot. */
+static enum http_guard_auth guard_job_run(struct http_guard *g, struct http_guard_auth_job *j)
+{
+	bool ok = webconfig_check_user(j->wc, j->user, j->password);
 	pthread_mutex_lock(&g->auth_lock);
 	g->bcrypts++;
+	g->bcrypt_busy = false;
 	if (ok) {
-		memcpy(g->positive[g->positive_next], key, 32);
+		memcpy(g->positive[g->positive_next], j->key, 32);
 		g->positive_used[g->positive_next] = true;
 		g->positive_next = (g->positive_next + 1) % GUARD_POSITIVE_SLOTS;
-		if ((a = guard_addr(g, remote, now, false)) != NULL)
+		struct guard_addr *a = guard_addr(g, j->remote, j->at, false);
+		if (a)
 			a->fails = 0;
-		res = HTTP_GUARD_AUTH_OK;
 	} else {
-		memcpy(g->negative[g->negative_next], key, 32);
-		g->negative_at[g->negative_next] = now;
+		memcpy(g->negative[g->negative_next], j->key, 32);
+		g->negative_at[g->negative_next] = j->at;
 		g->negative_next = (g->negative_next + 1) % GUARD_NEGATIVE_SLOTS;
-		guard_fail(g, remote, now);
+		guard_fail(g, j->remote, clock_mono());
 	}
 	pthread_mutex_unlock(&g->auth_lock);
-	gnutls_memset(key, 0, sizeof(key));
+	return ok ? HTTP_GUARD_AUTH_OK : HTTP_GUARD_AUTH_DENIED;
+}
+
+static void *guard_auth_thread(void *arg)
+{
+	struct http_guard *g = arg;
+	pthread_mutex_lock(&g->auth_lock);
+	for (;;) {
+		while (!g->job && !g->auth_stop)
+			pthread_cond_wait(&g->auth_wake, &g->auth_lock);
+		if (!g->job)
+			break;
+		struct http_guard_auth_job *j = g->job;
+		g->job = NULL;   /* taken: the next one may be submitted once the bcrypt slot is free */
+		g->auth_running = true;
+		pthread_mutex_unlock(&g->auth_lock);
+		enum http_guard_auth res = guard_job_run(g, j);
+		j->done(j->arg, res);
+		guard_job_free(j);
+		pthread_mutex_lock(&g->auth_lock);
+		g->auth_running = false;
+		pthread_cond_broadcast(&g->auth_idle);
+	}
+	pthread_mutex_unlock(&g->auth_lock);
+	return NULL;
+}
+
+int http_guard_auth_submit(struct http_guard *g, struct http_guard_auth_job *job,
+			   void (*done)(void *arg, enum http_guard_auth res), void *arg)
+{
+	job->done = done;
+	job->arg = arg;
+	pthread_mutex_lock(&g->auth_lock);
+	if (!g->auth_started) {
+		if (pthread_create(&g->auth_thread, NULL, guard_auth_thread, g) != 0) {
+			pthread_mutex_unlock(&g->auth_lock);
+			done(arg, guard_job_run(g, job));   /* no thread: on the caller's */
+			guard_job_free(job);
+			return -1;
+		}
+		g->auth_started = true;
+	}
+	g->job = job;   /* the bcrypt slot is ours: no other job can be pending */
+	pthread_cond_signal(&g->auth_wake);
+	pthread_mutex_unlock(&g->auth_lock);
+	return 0;
+}
+
+enum http_guard_auth http_guard_check_user(struct http_guard *g, struct webconfig *wc, const char *user,
+					   const char *password, const char *remote, unsigned *retry_after)
+{
+	struct http_guard_auth_job *j = NULL;
+	enum http_guard_auth res = http_guard_auth_begin(g, wc, user, password, remote, retry_after, &j);
+	if (res != HTTP_GUARD_AUTH_PENDING)
+		return res;
+	res = guard_job_run(g, j);
+	guard_job_free(j);
 	return res;
 }
 

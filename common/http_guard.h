@@ -26,7 +26,7 @@
  */
 
 #define HTTP_GUARD_BACKOFF_MAX 30.0
-#define HTTP_GUARD_FREE_FAILURES 5
+#define HTTP_GUARD_FREE_FAILURES 3
 
 struct webconfig;
 struct http_guard;
@@ -42,6 +42,8 @@ struct http_guard_options {
 struct http_guard *http_guard_new(const struct http_guard_options *o);
 /* Starts the sweeper thread (when there is a request deadline). Returns 0 or -1. */
 int http_guard_start(struct http_guard *g);
+/* Waits until no bcrypt is pending or running (its done callback has returned): before stopping the server. */
+void http_guard_drain(struct http_guard *g);
 void http_guard_free(struct http_guard *g);
 
 /* Connection bookkeeping: started on accept (fd = the connection's socket), closed before the fd is closed. */
@@ -68,14 +70,29 @@ enum http_guard_auth {
 	HTTP_GUARD_AUTH_OK,
 	HTTP_GUARD_AUTH_DENIED,      /* answer 401 */
 	HTTP_GUARD_AUTH_THROTTLED,   /* answer 429 with Retry-After */
+	HTTP_GUARD_AUTH_PENDING,     /* http_guard_auth_begin only: a bcrypt is needed, the slot is reserved */
 };
 
 /*
  * Checks user/password against wc's users as described above; remote is the client address (no
  * port). *retry_after (may be NULL) receives whole seconds to wait when THROTTLED. Thread-safe.
+ * Runs the bcrypt (when one is needed and the slot is free) on the calling thread.
  */
 enum http_guard_auth http_guard_check_user(struct http_guard *g, struct webconfig *wc, const char *user,
 					   const char *password, const char *remote, unsigned *retry_after);
+
+/*
+ * The same in two steps, so that the bcrypt runs off the HTTP thread: begin decides everything that
+ * needs no bcrypt; PENDING returns *job (the one bcrypt slot reserved), which the caller must pass
+ * to http_guard_auth_submit: done(arg, OK or DENIED) is then called once from the guard's thread.
+ * Returns 0; -1 when the thread could not start (done was then called on the caller's thread).
+ */
+struct http_guard_auth_job;
+enum http_guard_auth http_guard_auth_begin(struct http_guard *g, struct webconfig *wc, const char *user,
+					   const char *password, const char *remote, unsigned *retry_after,
+					   struct http_guard_auth_job **job);
+int http_guard_auth_submit(struct http_guard *g, struct http_guard_auth_job *job,
+			   void (*done)(void *arg, enum http_guard_auth res), void *arg);
 /* bcrypt computations done so far (tests: an unknown user name or a cached failure adds none). */
 unsigned long http_guard_bcrypt_total(struct http_guard *g);
 
