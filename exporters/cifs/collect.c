@@ -179,6 +179,7 @@ const char *cifs_collect(struct cifs_collector *c, struct metric_set *ms)
 		views = xcalloc(plan.n ? plan.n : 1, sizeof(*views));
 		cifs_prober_run(c->prober, &plan, views);
 		cifs_render_mounts(ms, &plan, views);
+		cifs_render_in_flight(ms, cifs_prober_in_flight(c->prober));
 		free(views);
 		cifs_plan_release(&plan);
 	}

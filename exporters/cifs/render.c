@@ -67,6 +67,13 @@ void cifs_render_mounts(struct metric_set *ms, const struct cifs_plan *plan, con
 	}
 }
 
+void cifs_render_in_flight(struct metric_set *ms, size_t n)
+{
+	metric_gauge(ms, "cifs_probes_in_flight",
+		     "Probe calls still blocked after the round's deadline: the worker threads stuck mounts hold.",
+		     (double)n, NULL);
+}
+
 /* "//server/share/path" -> "server" (new string) */
 static char *render_server_of(const char *unc)
 {

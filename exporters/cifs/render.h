@@ -2,6 +2,7 @@
 #ifndef CIFS_RENDER_H
 #define CIFS_RENDER_H
 
+#include <stddef.h>
 #include "exporters/cifs/parse.h"
 #include "exporters/cifs/plan.h"
 #include "exporters/cifs/probe.h"
@@ -15,6 +16,9 @@ struct metric_set;
  * produce this round are left out, never served stale.
  */
 void cifs_render_mounts(struct metric_set *ms, const struct cifs_plan *plan, const struct cifs_probe_view *views);
+
+/* cifs_probes_in_flight: probe calls still blocked after the round (one per stuck mount at most). */
+void cifs_render_in_flight(struct metric_set *ms, size_t n);
 
 /* fs/cifs/Stats: cifs_sessions, cifs_shares, cifs_reconnects_total{kind}, cifs_vfs_operations_total,
  * and per share cifs_share_smbs_total, _operations_total{op}, _operations_failed_total{op},
