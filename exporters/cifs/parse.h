@@ -22,7 +22,10 @@ struct cifs_mount {
 	char *fstype;         /* "cifs", "smb3", "autofs", "fuse.bindfs" */
 	char *source;         /* "//server/share" */
 	char *super_options;  /* "rw,vers=3.1.1,addr=..." */
-	bool readonly;        /* "ro" in the per-mount or the superblock options */
+	/* "ro" in the superblock options: the filesystem was mounted read-only. A read-only bind of a
+	 * read-write mount (per-mount "ro" only) does not count: in a sandboxed service's own mount
+	 * namespace (systemd's ProtectSystem=) every mount is per-mount read-only. */
+	bool readonly;
 };
 
 struct cifs_mountinfo {

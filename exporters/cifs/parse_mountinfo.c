@@ -92,7 +92,7 @@ static bool mi_parse_line(const char *line, size_t len, struct cifs_mount *m)
 		mi_mount_release(m);
 		return false;
 	}
-	m->readonly = cifs_option_has(m->options, "ro") || cifs_option_has(m->super_options, "ro");
+	m->readonly = cifs_option_has(m->super_options, "ro");
 	return true;
 }
 

@@ -15,7 +15,7 @@ void cifs_render_mounts(struct metric_set *ms, const struct cifs_plan *plan, con
 	struct metric_family *armed = metric_family(ms, "cifs_mount_automount_armed", METRIC_GAUGE,
 		"1 when an automount (autofs) trap is set on the mountpoint.");
 	struct metric_family *readonly = metric_family(ms, "cifs_mount_readonly", METRIC_GAUGE,
-		"1 when the mount is read-only (mount or superblock option ro).");
+		"1 when the filesystem is mounted read-only (superblock option ro).");
 	struct metric_family *responsive = metric_family(ms, "cifs_mount_responsive", METRIC_GAUGE,
 		"1 when the last probe (statfs and one directory entry or the canary) succeeded in time.");
 	struct metric_family *stuck = metric_family(ms, "cifs_mount_stuck", METRIC_GAUGE,

@@ -157,7 +157,7 @@ static void test_escapes(void **state)
 {
 	static const char in[] =
 		"60 20 0:50 / /mnt/My\\040Music rw,relatime shared:1 - cifs //nas/My\\040Music rw,vers=3.0\n"
-		"61 20 0:51 / /mnt/tab\\011back\\134slash ro,relatime - smb3 //nas/x rw\n"
+		"61 20 0:51 / /mnt/tab\\011back\\134slash ro,relatime - smb3 //nas/x rw\n"   /* a read-only bind */
 		"62 20 0:52 / /mnt/nul\\000byte rw - cifs //nas/y rw\n";
 	struct cifs_mountinfo mi;
 
@@ -168,7 +168,7 @@ static void test_escapes(void **state)
 	assert_string_equal(mi.mounts[0].mountpoint, "/mnt/My Music");
 	assert_string_equal(mi.mounts[0].source, "//nas/My Music");
 	assert_string_equal(mi.mounts[1].mountpoint, "/mnt/tab\tback\\slash");
-	assert_true(mi.mounts[1].readonly);
+	assert_false(mi.mounts[1].readonly);    /* per-mount ro only: the filesystem is read-write */
 	assert_string_equal(mi.mounts[1].fstype, "smb3");
 	cifs_mountinfo_release(&mi);
 }

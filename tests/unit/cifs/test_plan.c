@@ -49,7 +49,7 @@ static void test_all_mounted(void **state)
 		"30 20 0:40 / /srv/media rw,relatime shared:1 - cifs //nas/media rw,vers=3.1.1\n"
 		"31 20 0:41 / /srv/docs rw,relatime shared:2 - autofs systemd-1 rw,fd=40\n"
 		"32 31 0:42 / /srv/docs rw,relatime shared:3 - smb3 //nas/docs rw,vers=3.1.1\n"
-		"33 20 0:43 / /srv/old ro,relatime - cifs //nas/old rw,vers=3.0\n"
+		"33 20 0:43 / /srv/old ro,relatime - cifs //nas/old ro,vers=3.0\n"
 		"34 20 0:44 / /srv/My\\040Music rw - cifs //nas/My\\040Music ro\n"
 		"35 20 0:45 / /mnt/extra rw - cifs //other/extra rw\n"
 		"36 20 0:46 / /srv/nfs rw - nfs4 nas:/x rw\n";
@@ -124,7 +124,7 @@ static void test_stacked(void **state)
 	static const char mi[] =
 		"20 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
 		"40 20 0:50 / /srv/media rw - cifs //nas/old-media rw\n"
-		"41 40 0:51 / /srv/media ro - cifs //nas/media rw\n";
+		"41 40 0:51 / /srv/media ro - cifs //nas/media ro\n";
 	struct cifs_plan p;
 	const struct cifs_plan_entry *e;
 
