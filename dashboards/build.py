@@ -687,6 +687,125 @@ DASHBOARDS = {
 }
 
 
+# ---------------------------------------------------------------- CIFS mounts (one block: function and registration)
+
+def cifs():
+    i = 'instance=~"$instance"'
+    m = 'instance=~"$instance", mountpoint=~"$mountpoint"'
+    state = (
+        f'label_replace((cifs_mount_expected{{{m}}} == 1) and on (job, instance, mountpoint) (cifs_mount_mounted{{{m}}} == 0)'
+        f' unless on (job, instance, mountpoint) (cifs_mount_automount_armed{{{m}}} == 1), "state", "MISSING", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_stuck{{{m}}} == 1, "state", "HANGS", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_responsive{{{m}}} == 0, "state", "FAILING", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_responsive{{{m}}} == 1, "state", "answering", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_automount_armed{{{m}}} == 1, "state", "automount armed", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_mounted{{{m}}}, "state", "not probed", "", "")'
+    )
+    s = 'instance=~"$instance"'
+    items = [
+        row("Are the shares there and answering?"),
+        stat("Expected mounts", targets(f"count(cifs_mount_expected{{{m}}} == 1)"), th=thresholds(BLUE),
+             color_mode="none", w=4, no_value="0"),
+        about(stat("Missing", targets(
+            f"count((cifs_mount_expected{{{m}}} == 1) and on (job, instance, mountpoint) (cifs_mount_mounted{{{m}}} == 0)"
+            f" unless on (job, instance, mountpoint) (cifs_mount_automount_armed{{{m}}} == 1)) or vector(0)"),
+            th=thresholds(GREEN, (1, RED)), w=4),
+              "Expected mounts (fstab, --cifs.mount) with nothing mounted and no automount armed."),
+        stat("Hanging", targets(f"count(cifs_mount_stuck{{{m}}} == 1) or vector(0)"),
+             th=thresholds(GREEN, (1, RED)), w=4),
+        stat("Failing", targets(f"count(cifs_mount_responsive{{{m}}} == 0 unless on (job, instance, mountpoint) "
+                                f"cifs_mount_stuck{{{m}}} == 1) or vector(0)"),
+             th=thresholds(GREEN, (1, ORANGE)), w=4),
+        about(stat("Data under unmounted mountpoints", targets(f"sum(cifs_mount_underlying_entries{{{m}}}) or vector(0)"),
+                   th=thresholds(GREEN, (1, RED)), w=4),
+              "Entries written into the local directory of an expected mountpoint while its share was not "
+              "mounted. Mounting the share would hide them: see the CifsDataUnderMountpoint runbook."),
+        stat("Mount alerts firing", targets('count(ALERTS{alertstate="firing", alertname=~"Cifs.+"}) or vector(0)'),
+             th=thresholds(GREEN, (1, RED)), w=4),
+        about(table("Mounts", targets(
+            (f"max by (instance, mountpoint, share) (cifs_mount_expected{{{m}}})", None),
+            (f"max by (instance, mountpoint, state) ({state})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_automount_armed{{{m}}})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_readonly{{{m}}})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_probe_duration_seconds{{{m}}})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_avail_bytes{{{m}}})", None),
+            (f"max by (instance, mountpoint) (1 - cifs_mount_avail_bytes{{{m}}} / cifs_mount_size_bytes{{{m}}})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_underlying_entries{{{m}}})", None), table=True),
+            rename={"Value #A": "Expected", "Value #C": "Automount", "Value #D": "Read-only",
+                    "Value #E": "Probe s", "Value #F": "Available", "Value #G": "Used", "Value #H": "Written underneath"},
+            exclude=("Time", "job", "__name__", "Value #B"), h=9,
+            overrides=[colored_column("Probe s", thresholds(GREEN, (1, ORANGE), (5, RED))),
+                       colored_column("Written underneath", thresholds(GREEN, (1, RED)))],
+            sort=("mountpoint", False)),
+              "One row per mountpoint that is expected or has a counted filesystem type mounted. state: answering, "
+              "FAILING (the probe returns an error), HANGS (the probe is blocked in the kernel), MISSING (expected, "
+              "not mounted), automount armed (mounted on first access), not probed. Probe s: the last probe's time, "
+              "or how long the hanging one has been blocked."),
+
+        row("Probes"),
+        timeseries("Probe duration", targets(
+            (f"cifs_mount_probe_duration_seconds{{{m}}}", "{{mountpoint}}")), unit="s", w=12, h=8),
+        timeseries("Answering (1) / failing or hanging (0)", targets(
+            (f"cifs_mount_responsive{{{m}}}", "{{mountpoint}}")), unit="short", w=12, h=8, max=1,
+            legend_calcs=("lastNotNull", "min")),
+        timeseries("Space available", targets(
+            (f"cifs_mount_avail_bytes{{{m}}}", "{{mountpoint}}")), unit="bytes", w=12, h=8),
+        timeseries("Mounted (1) / not (0)", targets(
+            (f"cifs_mount_mounted{{{m}}}", "{{mountpoint}}")), unit="short", w=12, h=8, max=1,
+            legend_calcs=("lastNotNull", "min")),
+
+        row("Kernel SMB client (/proc/fs/cifs)"),
+        stat("Sessions", targets(f"sum(cifs_sessions{{{s}}})"), th=thresholds(BLUE), color_mode="none", w=4,
+             no_value="cifs not loaded"),
+        stat("Tree connections", targets(f"sum(cifs_shares{{{s}}})"), th=thresholds(BLUE), color_mode="none", w=4,
+             no_value="cifs not loaded"),
+        stat("Disconnected shares", targets(f"count(cifs_share_connected{{{s}}} == 0) or vector(0)"),
+             th=thresholds(GREEN, (1, RED)), w=4),
+        stat("Reconnects (1h)", targets(f"sum(increase(cifs_reconnects_total{{{s}}}[1h])) or vector(0)"),
+             th=thresholds(GREEN, (1, YELLOW), (4, ORANGE)), w=4, decimals=0),
+        table("Shares", targets(
+            (f"max by (instance, server, share) (cifs_share_connected{{{s}}})", None), table=True),
+            rename={"Value": "Connected"}, w=8, h=4,
+            overrides=[colored_column("Connected", thresholds(RED, (1, GREEN)), mode="color-background")]),
+        timeseries("Bytes read and written", targets(
+            (f"rate(cifs_share_read_bytes_total{{{s}}}[$__rate_interval])", "read {{share}}"),
+            (f"rate(cifs_share_written_bytes_total{{{s}}}[$__rate_interval])", "written {{share}}")),
+            unit="Bps", w=12, h=8),
+        timeseries("SMB operations by type", targets(
+            (f"sum by (share, op) (rate(cifs_share_operations_total{{{s}}}[$__rate_interval]))", "{{share}} {{op}}")),
+            unit="ops", w=12, h=8),
+        timeseries("Failed SMB operations", targets(
+            (f"sum by (share, op) (rate(cifs_share_operations_failed_total{{{s}}}[$__rate_interval]))",
+             "{{share}} {{op}}")), unit="ops", w=12, h=8),
+        timeseries("Reconnects", targets(
+            (f"increase(cifs_reconnects_total{{{s}}}[1h])", "{{kind}} per hour")), unit="short", w=12, h=8),
+
+        row("cifs_mount_exporter"),
+        stat("Collection", targets((f"cifs_up{{{i}}}", "{{instance}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=4),
+        stat("Last collection", targets((f"time() - cifs_last_collect_timestamp_seconds{{{i}}}", "{{instance}}")),
+             unit="s", th=thresholds(GREEN, (120, ORANGE), (600, RED)), w=4),
+        about(stat("Blocked probe threads", targets((f"cifs_probes_in_flight{{{i}}}", "{{instance}}")),
+                   th=thresholds(GREEN, (1, ORANGE)), w=4),
+              "Probe calls still blocked in the kernel after a round: one per hanging mount, never more."),
+        timeseries("Collection duration", targets(
+            (f"cifs_collect_duration_seconds{{{i}}}", "{{instance}}")), unit="s", w=6, h=4),
+        timeseries("Failed collections by reason", targets(
+            (f"sum by (instance, reason) (increase(cifs_collect_errors_total{{{i}}}[1h]))", "{{instance}} {{reason}}")),
+            unit="short", w=6, h=4, bars=True),
+    ]
+    variables = [
+        var_query("instance", "Instance", "label_values(cifs_up, instance)"),
+        var_query("mountpoint", "Mountpoint", 'label_values(cifs_mount_mounted{instance=~"$instance"}, mountpoint)'),
+    ]
+    return dashboard("homeops-cifs", "homeops / Mounts (CIFS/SMB)",
+                     "Are the expected shares mounted and answering, is anything hanging or written underneath an "
+                     "unmounted mountpoint, and how the kernel SMB client is doing. Data: cifs_mount_exporter.",
+                     variables, items, time_from="now-24h")
+
+
+DASHBOARDS["homeops-cifs.json"] = cifs
+
 def render(fn):
     return json.dumps(fn(), indent=2, ensure_ascii=False) + "\n"
 

@@ -11,7 +11,9 @@ Starts, on 127.0.0.1 with free ports and temporary directories:
   POSTed to it and a notifier whose endpoint is down, so runs, decisions and notification retries exist;
 - prometheus-alertmanager with contrib/alertmanager/alertmanager.yml (only ports, file paths and grouping
   delays changed): an alert posted to it must reach the receiver through the bearer credentials_file;
-- prometheus scraping the three as homeops-snapraid, homeops-smart and homeops-receiver, with every
+- cifs_mount_exporter on a procfs tree of recorded mountinfo, Stats and DebugData (kernel 6.16), with an fstab
+  naming a share that is absent and one with a file written under its mountpoint;
+- prometheus scraping the four as homeops-snapraid, homeops-smart, homeops-receiver and homeops-cifs, with every
   alert-rules/*.rules.yml loaded, evaluating every second.
 Then checks that every metric name referenced by a rule, a dashboard query or a dashboard variable exists
 in what Prometheus scraped, that each label named in a selector exists on that metric, that every rule
@@ -35,7 +37,7 @@ import content_lib as C  # noqa: E402
 from homeops_test import Checks, Proc, free_port, http, wait_port  # noqa: E402
 
 check = Checks()
-BINARIES = ("SNAPRAID_EXPORTER", "SMART_EXPORTER", "REMEDIATION_RECEIVER")
+BINARIES = ("SNAPRAID_EXPORTER", "SMART_EXPORTER", "REMEDIATION_RECEIVER", "CIFS_MOUNT_EXPORTER")
 NVME_ROWS = ("scrutiny/smart-nvme-failed.json", "smartctl_exporter/nvme-null-SAMSUNG_MZWLL3T2HAJQ-00005-nvme0.json",
              "scrutiny/smart-nvme2.json")
 
@@ -145,6 +147,33 @@ def setup_smart(tmp, fx):
     return args
 
 
+def setup_cifs(tmp, fx):
+    """cifs_mount_exporter on a procfs tree: the recorded libmount mountinfo (autofs points, a cifs mount
+    whose mountpoint does not exist here) plus one cifs line on a real directory (probed: answers), the
+    recorded kernel 6.16 Stats and DebugData, and an fstab with a share that is absent and one absent with
+    a file written under its mountpoint."""
+    d = os.path.join(tmp, "cifs")
+    proc = os.path.join(d, "proc")
+    os.makedirs(os.path.join(proc, "1"))
+    os.makedirs(os.path.join(proc, "fs", "cifs"))
+    k = os.path.join(fx, "cifs", "pcp-qa", "kernel-6.16.7")
+    for name in ("Stats", "DebugData"):
+        shutil.copy(os.path.join(k, name), os.path.join(proc, "fs", "cifs", name))
+    media, photos = os.path.join(d, "media"), os.path.join(d, "photos")
+    os.makedirs(media)
+    os.makedirs(photos)
+    write(os.path.join(photos, "written-while-unmounted.jpg"), "x")
+    with open(os.path.join(fx, "cifs", "mountinfo", "util-linux-libmount-tests-mountinfo.mountinfo")) as f:
+        recorded = f.read()
+    write(os.path.join(proc, "1", "mountinfo"),
+          recorded + f"90 20 0:90 / {media} rw,relatime - cifs //nas/media rw,vers=3.1.1,addr=127.0.0.1\n")
+    write(os.path.join(d, "fstab"), f"//nas/media {media} cifs credentials=/etc/homeops/smb 0 0\n"
+          f"//nas/photos {photos} cifs defaults 0 0\n"
+          f"//nas/docs {d}/docs-not-here cifs defaults 0 0\n"
+          "//nas/security /sys/kernel/security smb3 x-systemd.automount 0 0\n")
+    return [f"--path.procfs={proc}", f"--cifs.fstab={d}/fstab", "--cifs.interval=1s", "--cifs.probe-timeout=1s"]
+
+
 TOKEN = "content-test-token-0123456789"
 
 
@@ -252,7 +281,8 @@ def main():
         started = []
         for key, job, extra in (("SNAPRAID_EXPORTER", "homeops-snapraid", setup_snapraid(tmp, fx)),
                                 ("SMART_EXPORTER", "homeops-smart", setup_smart(tmp, fx)),
-                                ("REMEDIATION_RECEIVER", "homeops-receiver", setup_receiver(tmp))):
+                                ("REMEDIATION_RECEIVER", "homeops-receiver", setup_receiver(tmp)),
+                                ("CIFS_MOUNT_EXPORTER", "homeops-cifs", setup_cifs(tmp, fx))):
             port = free_port()
             p = Proc([bins[key], f"--web.listen-address=127.0.0.1:{port}", *extra], name=job)
             procs.append(p)
@@ -295,7 +325,7 @@ def main():
             res = body.get("data", {}).get("result", [])
             _, runs = prom.query('remediation_runs_total{result="succeeded"}')
             _, retry = prom.query('remediation_notifications_total{result="retry"}')
-            if (res and res[0]["value"][1] == "3" and runs.get("data", {}).get("result") and
+            if (res and res[0]["value"][1] == str(len(ports)) and runs.get("data", {}).get("result") and
                     retry.get("data", {}).get("result")):
                 break
             if time.monotonic() > deadline:
@@ -343,6 +373,9 @@ def main():
             ("SmartDeviceUnreadable", {"device": "missing-disk"}),
             ("SmartNvmeCriticalWarning", {"device": "nvme1n1", "flag": "volatile_memory_backup",
                                           "serial": "HOMEOPS-NVME-1"}),
+            ("CifsDataUnderMountpoint", {"job": "homeops-cifs"}),             # a file under an unmounted share
+            ("CifsMountMissing", {"share": "//nas/docs"}),                   # expected, absent, nothing underneath
+            ("CifsMountUnresponsive", {"mountpoint": "/mnt/sounds"}),        # recorded mount, no such directory here
         ]
         deadline = time.monotonic() + 20   # rules evaluate every second once the data is there
         while True:
@@ -356,7 +389,11 @@ def main():
                   "\n".join(str(a) for a in active))
         not_expected = [("SmartDiskFailing", {"device": "nvme1n1"}),          # NVMe: the critical warning alert
                         ("SnapraidDiskFailureProbabilityHigh", {"disk": "d1"}),  # FP 5%
-                        ("HomeopsCollectionFailing", {}), ("HomeopsTargetDown", {}), ("SnapraidSyncFailed", {})]
+                        ("HomeopsCollectionFailing", {}), ("HomeopsTargetDown", {}), ("SnapraidSyncFailed", {}),
+                        ("CifsMountMissing", {"share": "//nas/photos"}),      # data underneath: the other alert's
+                        ("CifsMountMissing", {"mountpoint": "/sys/kernel/security"}),   # automount armed
+                        ("CifsMountUnresponsive", {"share": "//nas/media"}), ("CifsMountStuck", {}),
+                        ("CifsExporterDown", {})]
         for name, labels in not_expected:
             check(f"{name} {labels} is not raised on the real data", not raised(name, labels),
                   "\n".join(str(a) for a in active))
