@@ -114,6 +114,7 @@ struct dk_event {
 	char *detail;           /* what followed "action: " ("/bin/sh -c true", "healthy"); NULL when none */
 	char *id;               /* Actor.ID */
 	char *name;             /* Actor.Attributes.name (the new name on rename); NULL when absent */
+	char *image;            /* Actor.Attributes.image; NULL when absent */
 	bool has_exit_code;     /* die: Actor.Attributes.exitCode (a string) */
 	long exit_code;
 	enum dk_health health;  /* health_status: from the detail, or Podman's health_status attribute */

@@ -69,6 +69,7 @@ int dk_event_parse(const char *buf, size_t len, struct dk_event *out, struct dk_
 	attrs = json_object_get(actor, "Attributes");
 	out->id = dk_json_strdup(actor, "ID");
 	out->name = dk_json_strdup(attrs, "name");
+	out->image = dk_json_strdup(attrs, "image");
 	out->has_exit_code = event_exit_code(attrs, &out->exit_code);
 	if (strcmp(out->action, "health_status") == 0) {
 		out->health = dk_health_from(out->detail);
@@ -91,5 +92,6 @@ void dk_event_release(struct dk_event *ev)
 	free(ev->detail);
 	free(ev->id);
 	free(ev->name);
+	free(ev->image);
 	memset(ev, 0, sizeof(*ev));
 }

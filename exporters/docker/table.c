@@ -140,15 +140,17 @@ bool dk_table_apply_event(struct dk_table *t, const struct dk_event *ev)
 	e->event_seq = t->seq;
 	if (ev->name)
 		entry_set_str(&e->name, ev->name);
+	if (ev->image && !e->inspected)
+		entry_set_str(&e->image, ev->image);   /* until an inspect gives Config.Image */
 	if (strcmp(a, "create") == 0) {
 		e->state = DK_STATE_CREATED;
+		e->restart_count = 0;   /* a new container: its RestartCount rises are counted from 0 */
 		inspect = true;
 	} else if (strcmp(a, "start") == 0) {
-		if (e->died && e->rc_credit > 0) {
-			e->rc_credit--;  /* already counted from RestartCount (raised before the die) */
-		} else if (e->died) {
-			e->restarts_total++;
-			e->restarts_since_inspect++;
+		if (e->died) {
+			e->restarts_events++;
+			if (e->restarts_events > e->restarts_total)
+				e->restarts_total = e->restarts_events;
 		}
 		e->died = false;
 		e->state = DK_STATE_RUNNING;
@@ -199,18 +201,15 @@ bool dk_table_apply_inspect(struct dk_table *t, struct dk_inspect *in, unsigned 
 	if (!e)
 		e = table_add(t, in->id);
 
-	if (e->inspected && e->restart_count >= 0 && in->restart_count > e->restart_count) {
-		unsigned long rise = (unsigned long)(in->restart_count - e->restart_count);
-		if (rise > e->restarts_since_inspect) {
-			e->restarts_total += (double)(rise - e->restarts_since_inspect);
-			e->rc_credit += rise - e->restarts_since_inspect;
-		}
+	/* Docker raises RestartCount before its die event, and a restart cancelled by a stop still
+	 * counts there; a manual start resets it to 0 (not a rise) */
+	if (e->restart_count >= 0 && in->restart_count > e->restart_count) {
+		e->restarts_rc += (double)(in->restart_count - e->restart_count);
+		if (e->restarts_rc > e->restarts_total)
+			e->restarts_total = e->restarts_rc;
 	}
-	if (in->state != DK_STATE_EXITED && in->state != DK_STATE_DEAD && in->state != DK_STATE_RESTARTING)
-		e->rc_credit = 0;  /* running again: the start those restarts wait for has happened */
 	if (e->inspected && in->oom_killed && !e->oom_killed && e->ooms_since_inspect == 0)
 		e->ooms_total++;
-	e->restarts_since_inspect = 0;
 	e->ooms_since_inspect = 0;
 
 	free(e->name);

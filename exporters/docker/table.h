@@ -29,11 +29,14 @@ struct dk_entry {
 	struct dk_label *labels;
 	size_t nlabels;
 
-	double restarts_total;    /* counted since the exporter started */
+	/* restarts since the exporter started: the larger of the two counts below, each of which
+	 * sees what the other may miss (a manual start is no RestartCount; a restart while the
+	 * stream was down is no event), so neither double-counts nor goes backwards */
+	double restarts_total;
+	double restarts_events;   /* starts of a container that had died */
+	double restarts_rc;       /* rises of RestartCount between inspects */
 	double ooms_total;
-	unsigned long restarts_since_inspect; /* restarts counted from events since the last inspect */
 	unsigned long ooms_since_inspect;
-	unsigned long rc_credit;  /* restarts counted from a RestartCount rise whose start event is still to come */
 	bool died;                /* a die (or an exited inspect) not yet followed by a start */
 	bool inspected;
 	bool dirty;               /* needs an inspect */
@@ -68,9 +71,8 @@ bool dk_table_apply_event(struct dk_table *t, const struct dk_event *ev);
 /*
  * Applies an inspect asked for at seq asked_seq; takes the strings and arrays of in (in is
  * left released). Returns false (nothing applied, the container stays dirty) when the container
- * had an event after asked_seq or was destroyed after it. A rise of RestartCount beyond the
- * restarts counted from events since the last inspect is counted too (restarts missed while
- * disconnected).
+ * had an event after asked_seq or was destroyed after it. Rises of RestartCount are counted
+ * too (restarts missed while disconnected): restarts_total = max(events count, RestartCount rises).
  */
 bool dk_table_apply_inspect(struct dk_table *t, struct dk_inspect *in, unsigned long asked_seq);
 

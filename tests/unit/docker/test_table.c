@@ -97,10 +97,34 @@ static void test_restart_seen_by_inspect_first(void **state)
 	/* restarts missed while disconnected: RestartCount 1 -> 5 */
 	assert_true(insp(t, t->seq, ID, "web", "running", 5, false, 0));
 	assert_true(e->restarts_total == 5);
-	/* then a real die/start is counted again (the credit ended when it was seen running) */
+	/* then a die/start: counted by events (2 so far) and by RestartCount (5 -> 6): max, 6 */
 	ev(t, ID, "die", "\"name\":\"web\",\"exitCode\":\"1\"");
 	ev(t, ID, "start", NULL);
+	assert_true(e->restarts_total == 5);
+	assert_true(insp(t, t->seq, ID, "web", "running", 6, false, 0));
 	assert_true(e->restarts_total == 6);
+	/* a manual restart resets RestartCount to 0: not a fall of the counter */
+	assert_true(insp(t, t->seq, ID, "web", "running", 0, false, 0));
+	assert_true(e->restarts_total == 6);
+	dk_table_free(t);
+}
+
+/* A container created while the exporter watches: its RestartCount counts from 0, even when the
+ * first inspect comes only after a few restarts. */
+static void test_created_counts_from_zero(void **state)
+{
+	struct dk_table *t = dk_table_new();
+	struct dk_entry *e;
+	(void)state;
+
+	ev(t, ID, "create", NULL);
+	e = dk_table_find(t, ID);
+	ev(t, ID, "start", NULL);
+	ev(t, ID, "die", "\"name\":\"web\",\"exitCode\":\"3\"");
+	ev(t, ID, "start", NULL);
+	assert_true(e->restarts_total == 1);
+	assert_true(insp(t, t->seq, ID, "web", "restarting", 2, false, 3));
+	assert_true(e->restarts_total == 2);
 	dk_table_free(t);
 }
 
@@ -258,6 +282,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_die_start_counts_a_restart),
 		cmocka_unit_test(test_restart_seen_by_inspect_first),
+		cmocka_unit_test(test_created_counts_from_zero),
 		cmocka_unit_test(test_oom_before_die),
 		cmocka_unit_test(test_destroy_drops_and_stale_inspect_does_not_resurrect),
 		cmocka_unit_test(test_stale_inspect_keeps_event_state),
