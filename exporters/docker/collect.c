@@ -8,6 +8,8 @@
 #include "common/metrics.h"
 #include "common/strlist.h"
 #include "common/xalloc.h"
+#include "common/fileutil.h"
+#include "exporters/docker/mountpoints.h"
 #include "exporters/docker/parse.h"
 #include "exporters/docker/render.h"
 #include "exporters/docker/state.h"
@@ -151,6 +153,21 @@ static int collect_dirty(struct dk_exporter *st, struct httpc_result *res, const
 	return rc;
 }
 
+/* The host's mount points now (PROCFS/self/mountinfo) and expected (fstab); unreadable files add nothing. */
+static void collect_mountpoints(const struct dk_exporter *st, struct strlist *out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = xasprintf("%s/self/mountinfo", st->ctx && st->ctx->procfs ? st->ctx->procfs : "/proc");
+
+	if (file_read(path, &sb, 16u << 20) == 0)
+		dk_mountpoints_from_mountinfo(strbuf_cstr(&sb), sb.len, out);
+	free(path);
+	strbuf_reset(&sb);
+	if (st->cfg.fstab && *st->cfg.fstab && file_read(st->cfg.fstab, &sb, 1u << 20) == 0)
+		dk_mountpoints_from_fstab(strbuf_cstr(&sb), sb.len, out);
+	strbuf_release(&sb);
+}
+
 int dk_collect(struct dk_exporter *st, struct metric_set *ms, struct collect_report *rep)
 {
 	struct httpc_result res;
@@ -179,8 +196,11 @@ int dk_collect(struct dk_exporter *st, struct metric_set *ms, struct collect_rep
 			     st->last_full_real, NULL);
 	metric_gauge(ms, "docker_event_stream_up", "1 while the exporter is subscribed to the engine's event stream.",
 		     atomic_load(&st->stream) == DK_STREAM_UP ? 1 : 0, NULL);
+	struct strlist mps = STRLIST_INIT;
+	collect_mountpoints(st, &mps);
 	pthread_mutex_lock(&st->mu);
-	dk_render_table(ms, st->table);
+	dk_render_table(ms, st->table, &mps);
 	pthread_mutex_unlock(&st->mu);
+	strlist_clear(&mps);
 	return 0;
 }

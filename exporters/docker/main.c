@@ -15,6 +15,8 @@ static void docker_register_flags(struct flagset *fs, void *arg)
 		     "A container label to copy onto docker_container_info as label_<key> (repeatable; e.g. com.docker.compose.project).");
 	flag_duration(fs, "docker.resync-interval", &st->cfg.resync_interval, "5m",
 		      "How often to list and inspect every container, to heal anything the event stream missed.");
+	flag_string(fs, "docker.fstab", &st->cfg.fstab, "/etc/fstab",
+		    "Mount points expected besides those mounted now, for the mountpoint label of bind mounts (\"\" = none).");
 	flag_duration(fs, "docker.timeout", &st->cfg.timeout, "10s", "Timeout of each API request (not of the event stream).");
 }
 

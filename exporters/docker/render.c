@@ -6,7 +6,9 @@
 #include <string.h>
 #include "common/metrics.h"
 #include "common/strbuf.h"
+#include "common/strlist.h"
 #include "common/xalloc.h"
+#include "exporters/docker/mountpoints.h"
 
 void dk_render_engine(struct metric_set *ms, const char *version, const char *api_version)
 {
@@ -48,7 +50,7 @@ static void render_info(struct metric_set *ms, const struct dk_entry *e)
 		free(names[i]);
 }
 
-static void render_entry(struct metric_set *ms, const struct dk_entry *e)
+static void render_entry(struct metric_set *ms, const struct dk_entry *e, const struct strlist *mps)
 {
 	const char *n = e->name;
 	struct metric_family *f;
@@ -88,20 +90,24 @@ static void render_entry(struct metric_set *ms, const struct dk_entry *e)
 		metric_gauge(ms, "docker_container_finished_at_timestamp_seconds", "When the container last exited.",
 			     e->finished_at, "name", n, NULL);
 	f = metric_family(ms, "docker_container_bind_mount_info", METRIC_GAUGE,
-			  "A bind mount of a container: host source, destination in the container, rw 'true' or 'false'.");
-	for (size_t i = 0; i < e->nmounts; i++)
-		metric_add(f, 1, "name", n, "source", e->mounts[i].source, "destination", e->mounts[i].destination,
-			   "rw", e->mounts[i].rw ? "true" : "false", NULL);
+			  "A bind mount of a container: host source, the host mount point it lives under (mounted or in fstab), "
+			  "destination in the container, rw 'true' or 'false'.");
+	for (size_t i = 0; i < e->nmounts; i++) {
+		struct strlist none = STRLIST_INIT;
+		metric_add(f, 1, "name", n, "source", e->mounts[i].source,
+			   "mountpoint", dk_mountpoint_for(mps ? mps : &none, e->mounts[i].source),
+			   "destination", e->mounts[i].destination, "rw", e->mounts[i].rw ? "true" : "false", NULL);
+	}
 }
 
-void dk_render_table(struct metric_set *ms, const struct dk_table *t)
+void dk_render_table(struct metric_set *ms, const struct dk_table *t, const struct strlist *mountpoints)
 {
 	size_t running = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
 		if (!*t->v[i]->name)
 			continue;  /* neither an event nor an inspect named it yet */
-		render_entry(ms, t->v[i]);
+		render_entry(ms, t->v[i], mountpoints);
 		running += t->v[i]->state == DK_STATE_RUNNING;
 	}
 	metric_gauge(ms, "docker_containers", "Containers known to the engine.", (double)t->n, NULL);

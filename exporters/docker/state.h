@@ -26,6 +26,7 @@ struct dk_config {
 	struct strlist labels;      /* --docker.label keys (flag-owned) */
 	double resync_interval;     /* --docker.resync-interval, seconds */
 	double timeout;             /* --docker.timeout, seconds */
+	char *fstab;                /* --docker.fstab ("" = mountinfo only) */
 };
 
 struct dk_exporter {

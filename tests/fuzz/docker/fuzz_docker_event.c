@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		dk_event_release(&ev);
 	}
-	dk_render_table(ms, t);
+	dk_render_table(ms, t, NULL);
 	metric_set_render(ms, &out);
 	strbuf_release(&out);
 	metric_set_free(ms);

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct metric_set *ms = metric_set_new();
 		struct strbuf out = STRBUF_INIT;
 		dk_table_apply_inspect(t, &in, 0);
-		dk_render_table(ms, t);
+		dk_render_table(ms, t, NULL);
 		metric_set_render(ms, &out);
 		strbuf_release(&out);
 		metric_set_free(ms);

@@ -84,15 +84,17 @@ try:
     d.start()
     img = d.build_busybox_image()
     log(f"dockerd pid {d.pid()} storage={d.storage_driver or 'default'} at {d.dir}; image ready in {time.monotonic() - t0:.1f}s")
-    share = os.path.join(d.dir, "share")
+    share = os.path.join(d.dir, "share")   # a mount point (tmpfs), standing in for a CIFS share
     os.makedirs(share)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "homeops-share", share], check=True, timeout=20)
+    os.makedirs(os.path.join(share, "media"))
 
     run = ["run", "-d", "--network", "none", "--stop-timeout", "1"]
     # before the exporter starts: found by the first resync
     d.docker(*run, "--name", "healthy", "--label", "com.example.project=homeops", "--health-cmd", "true",
              "--health-interval", "1s", "--health-retries", "1", img, "sleep", "3600")
     d.docker(*run, "--name", "exit3", img, "sh", "-c", "exit 3")
-    d.docker(*run, "--name", "bound", "-v", f"{share}:/data:ro", img, "sleep", "3600")
+    d.docker(*run, "--name", "bound", "-v", f"{share}/media:/data:ro", img, "sleep", "3600")
 
     exporter, port = start_exporter(args.binary, f"--docker.host={d.host}", "--docker.label=com.example.project",
                                     "--log.level=debug")
@@ -110,8 +112,9 @@ try:
     check("exit3: finished_at set", (metric_value(text, "docker_container_finished_at_timestamp_seconds",
                                                   {"name": "exit3"}) or 0) > 1e9)
     text = wait_value(port, "docker_container_bind_mount_info",
-                      {"name": "bound", "source": share, "destination": "/data", "rw": "false"}, 1, timeout=10)
-    check("bound: bind mount source, destination and rw", True)
+                      {"name": "bound", "source": share + "/media", "mountpoint": share, "destination": "/data",
+                       "rw": "false"}, 1, timeout=10)
+    check("bound: bind mount source, its mount point, destination and rw", True)
     check("no health check: status none, no failing streak",
           metric_value(text, "docker_container_health_status", {"name": "bound", "status": "none"}) == 1
           and metric_value(text, "docker_container_health_failing_streak", {"name": "bound"}) is None)
@@ -185,6 +188,31 @@ try:
           "\n".join(ln for ln in text.splitlines() if ln.startswith("docker_events_total")))
     promtool_check_metrics(text)
     check("promtool check metrics: clean (after every scenario)", True)
+
+    # the playbooks, against this engine and the exporter's labels
+    playbooks = os.path.join(os.environ.get("HOMEOPS_SOURCE_DIR", "."), "contrib", "playbooks")
+    env = dict(os.environ, DOCKER_HOST=d.host, RESTART_TIMEOUT="1", WAIT="20", HOMEOPS_ALERTNAME="DockerContainerUnhealthy")
+    before = metric_value(scrape(port), "docker_container_restarts_total", {"name": "healthy"})
+    r = subprocess.run([os.path.join(playbooks, "restart-container")], env=dict(env, HOMEOPS_LABEL_NAME="healthy"),
+                       capture_output=True, text=True, timeout=60)
+    check("restart-container with the exporter's name label: exit 0", r.returncode == 0, r.stdout + r.stderr)
+    wait_value(port, "docker_container_restarts_total", {"name": "healthy"}, before + 1, timeout=10)
+    check("restart-container: the restart is counted (die then start)", True)
+    before_b = metric_value(scrape(port), "docker_container_restarts_total", {"name": "bound"})
+    before_h = metric_value(scrape(port), "docker_container_restarts_total", {"name": "healthy"})
+    r = subprocess.run([os.path.join(playbooks, "restart-dependents")], env=dict(env, HOMEOPS_LABEL_MOUNTPOINT=share),
+                       capture_output=True, text=True, timeout=60)
+    check("restart-dependents on the share's mount point: exit 0", r.returncode == 0, r.stdout + r.stderr)
+    check("restart-dependents restarted exactly the bound container", "restarting bound" in r.stdout
+          and "1 container(s) restarted" in r.stdout, r.stdout)
+    text = wait_value(port, "docker_container_restarts_total", {"name": "bound"}, before_b + 1, timeout=10)
+    check("restart-dependents: other containers untouched",
+          metric_value(text, "docker_container_restarts_total", {"name": "healthy"}) == before_h)
+    r = subprocess.run([os.path.join(playbooks, "restart-dependents")],
+                       env=dict(env, HOMEOPS_LABEL_MOUNTPOINT=os.path.join(d.dir, "not-a-mount")),
+                       capture_output=True, text=True, timeout=60)
+    check("restart-dependents refuses a mount point that is not mounted (exit 4)", r.returncode == 4,
+          r.stdout + r.stderr)
 
     # dockerd stopped: docker_up 0, the scrape answers, containers left out
     t_stop = time.monotonic()

@@ -254,7 +254,7 @@ static void test_render(void **state)
 
 	insp(t, t->seq, ID, "web", "running", 2, false, 0);
 	ev(t, "ddd", "create", "\"name\":\"x\\\"y\"");
-	dk_render_table(ms, t);
+	dk_render_table(ms, t, NULL);
 	dk_render_engine(ms, "20.10.24", "1.41");
 	metric_set_render(ms, &out);
 	const char *s = strbuf_cstr(&out);
@@ -263,7 +263,7 @@ static void test_render(void **state)
 	assert_non_null(strstr(s, "docker_container_health_status{name=\"web\",status=\"none\"} 1\n"));
 	assert_non_null(strstr(s, "docker_container_restarts{name=\"web\"} 2\n"));
 	assert_non_null(strstr(s, "docker_container_restarts_total{name=\"web\"} 0\n"));
-	assert_non_null(strstr(s, "docker_container_bind_mount_info{name=\"web\",source=\"/srv/share\",destination=\"/data\",rw=\"false\"} 1\n"));
+	assert_non_null(strstr(s, "docker_container_bind_mount_info{name=\"web\",source=\"/srv/share\",mountpoint=\"/\",destination=\"/data\",rw=\"false\"} 1\n"));
 	assert_non_null(strstr(s, "docker_container_started_at_timestamp_seconds{name=\"web\"} 1700000000\n"));
 	assert_null(strstr(s, "docker_container_finished_at_timestamp_seconds{name=\"web\"}"));
 	assert_non_null(strstr(s, "docker_container_state{name=\"x\\\"y\",state=\"created\"} 1\n"));
