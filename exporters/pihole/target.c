@@ -423,7 +423,9 @@ void ph_target_collect(struct ph_target *t, struct ph_target_result *out)
 	}
 	if (out->reason[0])
 		out->ok = false;
-	out->login_failing = t->api == PH_API_V6 && ph_session_failing(&t->session);
+	/* v5 has no sessions: a refused token ([] answers) is its failing login */
+	out->login_failing = t->api == PH_API_V6 ? ph_session_failing(&t->session) :
+			     (t->api == PH_API_V5 && strcmp(out->reason, "auth") == 0);
 	out->login_last = t->session.last;
 	if (t->cfg->dns_probe) {
 		ph_dns_probe(t->cfg->dns_host, t->cfg->dns_port, t->cfg->dns_probe, t->cfg->timeout, t->cancel_fd,
