@@ -109,12 +109,11 @@ int ph_dns_parse_response(const unsigned char *query, size_t qlen, const unsigne
 			return 0;
 		return -1;
 	}
-	if (rlen < qend || strncasecmp((const char *)resp + PH_DNS_HDR, (const char *)query + PH_DNS_HDR,
-				       qend - PH_DNS_HDR) != 0) {
-		/* strncasecmp stops at a NUL, which ends the name: compare type and class too */
-		return -1;
-	}
-	if (memcmp(resp + qend - 4, query + qend - 4, 4) != 0)
+	/* the name case-insensitively (its only NUL ends it, at the same place in both when equal),
+	 * then type and class exactly */
+	if (rlen < qend ||
+	    strncasecmp((const char *)resp + PH_DNS_HDR, (const char *)query + PH_DNS_HDR, qend - 4 - PH_DNS_HDR) != 0 ||
+	    memcmp(resp + qend - 4, query + qend - 4, 4) != 0)
 		return -1;
 	off = qend;
 	if (out->truncated)

@@ -24,6 +24,7 @@ struct ph_target {
 	struct httpc *http;
 	struct ph_session session;
 	enum ph_api api;           /* detected (or configured) */
+	bool fresh;                /* logged in during this collection: a 401 now is no expiry */
 	struct log_once login_log;
 };
 
@@ -158,6 +159,7 @@ static int ph_v6_login(struct ph_target *t, struct ph_target_result *out)
 	r = ph_session_login_done(&t->session, a.res.status, parsed ? &auth : NULL, clock_mono());
 	ph_count_login(t, r);
 	if (r == PH_LOGIN_OK) {
+		t->fresh = true;
 		if (log_once_new(&t->login_log, "ok") && t->session.attempts > 1)
 			log_info(PH_MOD, "logged in", "target", t->cfg->name);
 		log_debug(PH_MOD, "logged in", "target", t->cfg->name, "session", t->session.sid ? "yes" : "none needed");
@@ -214,7 +216,7 @@ static int ph_v6_get(struct ph_target *t, const char *path, struct ph_target_res
 				ph_fail(out, "auth", "password required: set password_file");
 				return -1;
 			}
-			if (!had || attempt > 0) {
+			if (!had || attempt > 0 || t->fresh) {
 				ph_fail(out, "auth", "unauthorized after login");
 				return -1;
 			}
@@ -229,16 +231,21 @@ static int ph_v6_get(struct ph_target *t, const char *path, struct ph_target_res
 	return -1;
 }
 
-/* Ends a read: releases the answer and err; fails out unless the parse succeeded. 0 or -1. */
-static int ph_parsed(struct ph_target_result *out, struct ph_answer *a, int parse_result, char *err)
+/*
+ * Ends a read: releases the answer and *err (set by the parser: passed by address because the
+ * order in which a call's arguments are evaluated is unspecified); fails out unless the parse
+ * succeeded. 0 or -1.
+ */
+static int ph_parsed(struct ph_target_result *out, struct ph_answer *a, int parse_result, char **err)
 {
 	int r = 0;
 
 	if (parse_result != PH_PARSE_OK) {
-		ph_fail(out, parse_result == PH_PARSE_UNAUTHORIZED ? "auth" : "parse", err);
+		ph_fail(out, parse_result == PH_PARSE_UNAUTHORIZED ? "auth" : "parse", *err);
 		r = -1;
 	}
-	free(err);
+	free(*err);
+	*err = NULL;
 	ph_answer_release(a);
 	return r;
 }
@@ -254,44 +261,37 @@ static void ph_v6_collect(struct ph_target *t, struct ph_target_result *out)
 
 	s->api = PH_API_V6;
 	if (ph_v6_get(t, "/api/stats/summary", out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v6_summary_parse(PH_BODY(a), &s->summary, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v6_summary_parse(PH_BODY(a), &s->summary, &err), &err) < 0)
 		return;
 	out->has_stats = true;
-	err = NULL;
 	if (ph_v6_get(t, "/api/dns/blocking", out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v6_blocking_parse(PH_BODY(a), &s->blocking, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v6_blocking_parse(PH_BODY(a), &s->blocking, &err), &err) < 0)
 		return;
 	s->has_blocking = true;
-	err = NULL;
 	if (ph_v6_get(t, "/api/stats/upstreams", out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v6_upstreams_parse(PH_BODY(a), &s->upstreams, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v6_upstreams_parse(PH_BODY(a), &s->upstreams, &err), &err) < 0)
 		return;
 	s->has_upstreams = true;
-	err = NULL;
 	if (ph_v6_get(t, "/api/info/version", out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v6_version_parse(PH_BODY(a), &s->version, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v6_version_parse(PH_BODY(a), &s->version, &err), &err) < 0)
 		return;
-	err = NULL;
 	if (ph_v6_get(t, "/api/info/ftl", out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v6_ftl_parse(PH_BODY(a), &s->ftl, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v6_ftl_parse(PH_BODY(a), &s->ftl, &err), &err) < 0)
 		return;
 	s->has_ftl = true;
 	if (t->cfg->top_count <= 0)
 		return;
-	err = NULL;
 	snprintf(path, sizeof(path), "/api/stats/top_domains?count=%ld", t->cfg->top_count);
 	if (ph_v6_get(t, path, out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v6_top_domains_parse(PH_BODY(a), &s->top_domains, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v6_top_domains_parse(PH_BODY(a), &s->top_domains, &err), &err) < 0)
 		return;
-	err = NULL;
 	snprintf(path, sizeof(path), "/api/stats/top_domains?blocked=true&count=%ld", t->cfg->top_count);
 	if (ph_v6_get(t, path, out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v6_top_domains_parse(PH_BODY(a), &s->top_blocked, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v6_top_domains_parse(PH_BODY(a), &s->top_blocked, &err), &err) < 0)
 		return;
-	err = NULL;
 	snprintf(path, sizeof(path), "/api/stats/top_clients?count=%ld", t->cfg->top_count);
 	if (ph_v6_get(t, path, out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v6_top_clients_parse(PH_BODY(a), &s->top_clients, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v6_top_clients_parse(PH_BODY(a), &s->top_clients, &err), &err) < 0)
 		return;
 	s->has_top = true;
 }
@@ -325,39 +325,34 @@ static void ph_v5_collect(struct ph_target *t, struct ph_target_result *out)
 	s->api = PH_API_V5;
 	if (ph_v5_get(t, "summaryRaw", out, &a) < 0)
 		return;
-	if (ph_parsed(out, &a, ph_v5_summary_parse(PH_BODY(a), &s->summary, &err), err) < 0) {
+	if (ph_parsed(out, &a, ph_v5_summary_parse(PH_BODY(a), &s->summary, &err), &err) < 0) {
 		if (strcmp(out->reason, "auth") == 0)
 			ph_count_login(t, PH_LOGIN_WRONG_PASSWORD);
 		return;
 	}
 	out->has_stats = true;
-	err = NULL;
 	if (ph_v5_get(t, "getQueryTypes", out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v5_pairs_parse(PH_BODY(a), "querytypes", &s->querytypes_percent, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v5_pairs_parse(PH_BODY(a), "querytypes", &s->querytypes_percent, &err), &err) < 0)
 		return;
-	err = NULL;
 	if (ph_v5_get(t, "getForwardDestinations", out, &a) < 0 ||
 	    ph_parsed(out, &a, ph_v5_pairs_parse(PH_BODY(a), "forward_destinations", &s->forward_percent, &err),
-		      err) < 0)
+		      &err) < 0)
 		return;
-	err = NULL;
 	if (ph_v5_get(t, "versions", out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v5_versions_parse(PH_BODY(a), &s->version, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v5_versions_parse(PH_BODY(a), &s->version, &err), &err) < 0)
 		return;
 	if (t->cfg->top_count <= 0)
 		return;
-	err = NULL;
 	snprintf(q, sizeof(q), "topItems=%ld", t->cfg->top_count);
 	if (ph_v5_get(t, q, out, &a) < 0)
 		return;
 	if (ph_v5_pairs_parse(PH_BODY(a), "top_ads", &s->top_blocked, NULL) != PH_PARSE_OK)
 		ph_named_list_release(&s->top_blocked);
-	if (ph_parsed(out, &a, ph_v5_pairs_parse(PH_BODY(a), "top_queries", &s->top_domains, &err), err) < 0)
+	if (ph_parsed(out, &a, ph_v5_pairs_parse(PH_BODY(a), "top_queries", &s->top_domains, &err), &err) < 0)
 		return;
-	err = NULL;
 	snprintf(q, sizeof(q), "topClients=%ld", t->cfg->top_count);
 	if (ph_v5_get(t, q, out, &a) < 0 ||
-	    ph_parsed(out, &a, ph_v5_pairs_parse(PH_BODY(a), "top_sources", &s->top_clients, &err), err) < 0)
+	    ph_parsed(out, &a, ph_v5_pairs_parse(PH_BODY(a), "top_sources", &s->top_clients, &err), &err) < 0)
 		return;
 	s->has_top = true;
 }
@@ -411,6 +406,7 @@ void ph_target_collect(struct ph_target *t, struct ph_target_result *out)
 	memset(out, 0, sizeof(*out));
 	ph_stats_init(&out->stats);
 	out->ok = true;
+	t->fresh = false;
 	if (t->api != PH_API_AUTO || ph_detect(t, out) == 0) {
 		if (t->api == PH_API_V6)
 			ph_v6_collect(t, out);

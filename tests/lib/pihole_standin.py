@@ -5,7 +5,8 @@ Serves the recorded v6 answers (../shared/fixtures/pihole/v6-real, v6-spec-examp
 of seats (429 api_seats_exceeded when full), sessions that expire `validity` seconds after their
 last use (401 afterwards), wrong password 401 {"session":{"valid":false,...}}, logout 204 with an
 empty body (404 for an unknown session), the sid in the X-FTL-SID header or the sid parameter.
-Modes: "v6", "v5", "hang" (accepts connections and never answers). Counts logins, logouts and
+Modes: "v6", "v5", "hang" (accepts connections and never answers), "broken" (v6 login, then an HTML
+error page with status 200 for every data endpoint, as a misconfigured proxy does). Counts logins, logouts and
 requests; tests read them (and steer it) on a side endpoint:
   GET  /_standin/stats          -> {"logins": n, "logins_ok": n, "logouts": n, "sessions": n, "requests": {path: n}}
   POST /_standin/expire         -> every session expires now (as if its validity had passed)
@@ -166,6 +167,8 @@ class Standin:
                 if u.path == "/api/auth":
                     return self.auth(method, q)
                 f = V6_FILES.get(u.path)
+                if f is not None and st.mode == "broken":
+                    return self.send(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
                 if f is None:
                     return self.send(404, b'{"error":{"key":"not_found","message":"Not found","hint":"%s"},"took":0}'
                                      % u.path.encode())
@@ -251,7 +254,7 @@ if __name__ == "__main__":
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fixtures", default=os.environ.get("HOMEOPS_FIXTURES", "../shared/fixtures"))
-    ap.add_argument("--mode", default="v6", choices=("v6", "v5", "hang"))
+    ap.add_argument("--mode", default="v6", choices=("v6", "v5", "hang", "broken"))
     ap.add_argument("--password")
     ap.add_argument("--seats", type=int, default=16)
     ap.add_argument("--validity", type=float, default=1800)

@@ -1,7 +1,11 @@
 /* fuzz_pihole_v6.c: libFuzzer target for the Pi-hole v6 answer parsers (stats, blocking, info, auth) */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include "common/metrics.h"
+#include "common/strbuf.h"
 #include "exporters/pihole/parse.h"
+#include "exporters/pihole/render.h"
 #include "tests/unit/pihole/ph_test.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -9,7 +13,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
-	struct ph_summary s;
 	struct ph_upstreams u;
 	struct ph_named_list l;
 	struct ph_blocking_state b;
@@ -18,8 +21,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ph_auth a;
 	char *err = NULL;
 
-	ph_v6_summary_parse(in, size, &s, &err);
-	ph_summary_release(&s);
+	/* whatever the summary parser accepts must render into a valid exposition */
+	struct ph_target_result res;
+	struct ph_target_cfg cfg;
+	memset(&res, 0, sizeof(res));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "fuzz";
+	ph_stats_init(&res.stats);
+	if (ph_v6_summary_parse(in, size, &res.stats.summary, &err) == PH_PARSE_OK) {
+		struct metric_set *ms = metric_set_new();
+		struct strbuf out = STRBUF_INIT;
+		res.has_stats = true;
+		res.stats.api = PH_API_V6;
+		ph_render_target(ms, &cfg, &res);
+		metric_set_render(ms, &out);
+		strbuf_release(&out);
+		metric_set_free(ms);
+	}
+	ph_stats_release(&res.stats);
 	free(err), err = NULL;
 	ph_v6_upstreams_parse(in, size, &u, &err);
 	ph_upstreams_release(&u);

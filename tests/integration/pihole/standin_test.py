@@ -167,6 +167,7 @@ def test_hang_does_not_delay(binary, fx, d):
     good = Standin(fx, password=None)
     hung = Standin(fx, mode="hang")
     v5 = Standin(fx, mode="v5", password="token")
+    broken = Standin(fx, mode="broken", password=None)
     p = None
     try:
         cfg = write_config(d, [
@@ -174,6 +175,7 @@ def test_hang_does_not_delay(binary, fx, d):
             {"name": "hung", "url": f"http://127.0.0.1:{hung.port}", "timeout": "3s"},
             {"name": "old", "url": f"http://127.0.0.1:{v5.port}", "password_file": write_secret(d, "tok", "token"),
              "top_count": 5},
+            {"name": "broken", "url": f"http://127.0.0.1:{broken.port}"},
         ])
         p, port = start_exporter(binary, f"--config.file={cfg}", "--pihole.interval=100ms")
         time.sleep(0.5)
@@ -195,11 +197,14 @@ def test_hang_does_not_delay(binary, fx, d):
               metric_value(text, "pihole_querytypes", {"hostname": "old", "type": "PTR"}) == 71.43 and
               metric_value(text, "pihole_forward_destinations", {"hostname": "old", "destination": "cache|cache"}) == 88.89)
         check("v5: top lists", metric_value(text, "pihole_top_sources", {"hostname": "old", "source": "localhost|127.0.0.1"}) == 36)
+        check("an HTML page instead of JSON: pihole_up 0, reason parse",
+              metric_value(text, "pihole_up", {"hostname": "broken"}) == 0 and
+              metric_value(text, "pihole_collect_errors_total", {"hostname": "broken", "reason": "parse"}) >= 1, text)
         promtool_check_metrics(text)
-        check("promtool check metrics (v5 + hang + no password)", True)
+        check("promtool check metrics (v5 + hang + no password + broken)", True)
         t0 = time.monotonic()
         rc = p.stop()
-        check(f"SIGTERM with a request hanging: exit 0 in {time.monotonic() - t0:.2f} s", rc == 0 and
+        check(f"SIGTERM with a request hanging: exit 0 (no leak under ASan) in {time.monotonic() - t0:.2f} s", rc == 0 and
               time.monotonic() - t0 < 3, p.output())
     finally:
         if p:
@@ -207,6 +212,7 @@ def test_hang_does_not_delay(binary, fx, d):
         good.close()
         hung.close()
         v5.close()
+        broken.close()
 
 
 def main():
