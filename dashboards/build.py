@@ -627,6 +627,87 @@ def remediation():
                      "queue and store health.", variables, items, time_from="now-2d")
 
 
+# ---------------------------------------------------------------- Pi-hole
+
+def pihole():
+    h = 'instance=~"$instance", hostname=~"$hostname"'
+    items = [
+        row("Does DNS answer?"),
+        about(stat("DNS probe", targets((f"pihole_dns_probe_success{{{h}}}", "{{hostname}}")),
+                   mappings=vmap({"1": ("answers", GREEN), "0": ("FAILING", RED), "null": ("no probe", TEXT)}),
+                   th=thresholds(RED, (1, GREEN)), w=8, h=4),
+              "A real DNS query (the target's dns_probe name, type A) to each Pi-hole's DNS port, UDP with a TCP "
+              "retry on truncation. This is the failover signal: when one fails, clients must use the other."),
+        about(stat("Any Pi-hole answering", targets(f"max(pihole_dns_probe_success{{{h}}})"),
+                   mappings=vmap({"1": ("yes", GREEN), "0": ("NO DNS AT ALL", RED), "null": ("no probe", TEXT)}),
+                   th=thresholds(RED, (1, GREEN)), w=4, h=4),
+              "0 means primary and secondary both fail: alert PiholeAllDnsDown (critical)."),
+        stat("API", targets((f"pihole_up{{{h}}}", "{{hostname}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=6, h=4),
+        stat("Blocking", targets((f"pihole_blocking_enabled{{{h}}}", "{{hostname}}")),
+             mappings=vmap({"1": ("enabled", GREEN), "0": ("DISABLED", ORANGE), "null": ("unknown", TEXT)}),
+             th=thresholds(ORANGE, (1, GREEN)), w=6, h=4),
+        timeseries("DNS probe duration", targets((f"pihole_dns_probe_duration_seconds{{{h}}}", "{{hostname}}")),
+                   unit="s", w=12, h=7),
+        table("Probe outcome and API", targets(
+            (f"max by (hostname, result) (pihole_dns_probe_result{{{h}}})", None),
+            (f"max by (hostname, api, version) (pihole_api_info{{{h}}})", None),
+            (f"max by (hostname) (pihole_login_failing{{{h}}})", None), table=True),
+            rename={"result": "probe result", "Value #C": "login failing"},
+            exclude=("Time", "job", "__name__", "Value #A", "Value #B"), w=12, h=7),
+        table("Alerts firing now", targets(('ALERTS{alertstate="firing", alertname=~"Pihole.+"}', None), table=True),
+              exclude=("Time", "__name__", "alertstate", "Value"), w=24, h=5, sort=("severity", False)),
+
+        row("Queries"),
+        timeseries("Queries in the last 24 hours", targets(
+            (f"pihole_dns_queries_today{{{h}}}", "total {{hostname}}"),
+            (f"pihole_ads_blocked_today{{{h}}}", "blocked {{hostname}}"),
+            (f"pihole_queries_forwarded{{{h}}}", "forwarded {{hostname}}"),
+            (f"pihole_queries_cached{{{h}}}", "cached {{hostname}}")), unit="short", w=12, h=8),
+        timeseries("Blocked share", targets((f"pihole_ads_percentage_today{{{h}}}", "{{hostname}}")),
+                   unit="percent", w=6, h=8, max=100),
+        stat("Clients active", targets((f"pihole_unique_clients{{{h}}}", "{{hostname}}")), th=thresholds(BLUE),
+             color_mode="none", w=6, h=8, graph=True),
+        bargauge("Query types", targets((f"pihole_querytypes{{{h}}}", "{{hostname}} {{type}}")), unit="percent",
+                 th=thresholds(BLUE), max=100, w=8, h=9),
+        bargauge("Replies", targets((f"pihole_reply{{{h}}}", "{{hostname}} {{type}}")), unit="short",
+                 th=thresholds(BLUE), w=8, h=9),
+        bargauge("Forward destinations", targets((f"pihole_forward_destinations{{{h}}}", "{{hostname}} {{destination}}")),
+                 unit="percent", th=thresholds(BLUE), w=8, h=9),
+        timeseries("Upstream response time", targets(
+            (f"pihole_upstream_response_seconds{{{h}}}", "{{hostname}} {{destination}}")), unit="s", w=12, h=7),
+        table("Top domains and clients (when top_count is set)", targets(
+            (f"topk(10, pihole_top_queries{{{h}}})", None), (f"topk(10, pihole_top_ads{{{h}}})", None),
+            (f"topk(10, pihole_top_sources{{{h}}})", None), table=True),
+            rename={"Value #A": "queries", "Value #B": "blocked", "Value #C": "client queries"},
+            w=12, h=7),
+
+        row("Blocklists and sessions"),
+        stat("Gravity age", targets((f"time() - pihole_gravity_last_update_timestamp_seconds{{{h}}}", "{{hostname}}")),
+             unit="dtdurations", th=thresholds(GREEN, (8 * DAY, ORANGE), (14 * DAY, RED)), w=8, h=4),
+        stat("Domains on the blocklist", targets((f"pihole_domains_being_blocked{{{h}}}", "{{hostname}}")),
+             th=thresholds(BLUE), color_mode="none", w=8, h=4),
+        about(stat("Logins (range)", targets(
+            (f"sum by (hostname, result) (increase(pihole_logins_total{{{h}}}[$__range]))", "{{hostname}} {{result}}")),
+            th=thresholds(BLUE), color_mode="none", w=8, h=4),
+              "pihole_exporter logs in once and reuses its session: a steady stream of ok logins means sessions "
+              "expire between collections; seats_exceeded means another client leaks sessions."),
+        timeseries("Collection duration", targets((f"pihole_collect_duration_seconds{{{h}}}", "{{hostname}}")),
+                   unit="s", w=12, h=6),
+        timeseries("Failed collections by reason", targets(
+            (f"sum by (hostname, reason) (increase(pihole_collect_errors_total{{{h}}}[1h]))", "{{hostname}} {{reason}}")),
+            unit="short", w=12, h=6, bars=True),
+    ]
+    variables = [
+        var_query("instance", "Exporter", "label_values(pihole_build_info, instance)"),
+        var_query("hostname", "Pi-hole", 'label_values(pihole_up{instance=~"$instance"}, hostname)'),
+    ]
+    return dashboard("homeops-pihole", "homeops / DNS (Pi-hole)",
+                     "Does DNS answer: each Pi-hole's DNS probe and API, blocking, queries, upstreams, gravity age and "
+                     "the exporter's logins. Data: pihole_exporter (Pi-hole v6 and v5 API, DNS probes).",
+                     variables, items, time_from="now-24h")
+
+
 # ---------------------------------------------------------------- overview
 
 def overview():
@@ -684,6 +765,7 @@ DASHBOARDS = {
     "homeops-snapraid.json": snapraid,
     "homeops-smart.json": smart,
     "homeops-remediation.json": remediation,
+    "homeops-pihole.json": pihole,
 }
 
 
