@@ -13,21 +13,32 @@ Starts, on 127.0.0.1 with free ports and temporary directories:
   delays changed): an alert posted to it must reach the receiver through the bearer credentials_file;
 - cifs_mount_exporter on a procfs tree of recorded mountinfo, Stats and DebugData (kernel 6.16), with an fstab
   naming a share that is absent and one with a file written under its mountpoint;
-- prometheus scraping the four as homeops-snapraid, homeops-smart, homeops-receiver and homeops-cifs, with every
-  alert-rules/*.rules.yml loaded, evaluating every second.
+- pihole_exporter with two targets, both on tests/lib/pihole_standin.py serving the recorded Pi-hole v6 answers
+  (stats/summary of a real v6.0.5), each probed through a real dnsmasq on 127.0.0.1: "primary" asks a name
+  dnsmasq answers, "secondary" one it refuses (one Pi-hole's DNS failing, the other answering);
+- docker_health_exporter on a private dockerd (tests/lib/dockerd.py: its own directories and socket, the
+  busybox-static image): a container whose health check passes, one whose health check fails, one that
+  exited with code 3 after its restart policy gave up, and one with a bind mount under the cifs scenario's
+  absent share (joined with cifs_mount_* by the mountpoint label);
+- prometheus scraping the six as homeops-snapraid, homeops-smart, homeops-receiver, homeops-cifs,
+  homeops-pihole and homeops-docker, with every alert-rules/*.rules.yml loaded, evaluating every second.
 Then checks that every metric name referenced by a rule, a dashboard query or a dashboard variable exists
 in what Prometheus scraped, that each label named in a selector exists on that metric, that every rule
 evaluates without error on the real series (no many-to-many joins, no duplicate label sets), that each
 dashboard query runs, that each dashboard variable has values, and that the alerts this data must raise
 are pending or firing with the expected labels.
-Needs the fixtures (exit 77 without them) and the three binaries (paths from the environment).
+Needs the fixtures (exit 77 without them) and the six binaries (paths from the environment); dnsmasq, dockerd
+and busybox-static must be installed (a failure, not a skip: contrib/debian-packages.txt lists them).
 """
 import json
 import re
 import os
 import shutil
+import socket
 import struct
+import subprocess
 import sys
+import threading
 import tempfile
 import time
 import urllib.request
@@ -37,7 +48,8 @@ import content_lib as C  # noqa: E402
 from homeops_test import Checks, Proc, free_port, http, wait_port  # noqa: E402
 
 check = Checks()
-BINARIES = ("SNAPRAID_EXPORTER", "SMART_EXPORTER", "REMEDIATION_RECEIVER", "CIFS_MOUNT_EXPORTER")
+BINARIES = ("SNAPRAID_EXPORTER", "SMART_EXPORTER", "REMEDIATION_RECEIVER", "CIFS_MOUNT_EXPORTER", "PIHOLE_EXPORTER",
+            "DOCKER_HEALTH_EXPORTER")
 NVME_ROWS = ("scrutiny/smart-nvme-failed.json", "smartctl_exporter/nvme-null-SAMSUNG_MZWLL3T2HAJQ-00005-nvme0.json",
              "scrutiny/smart-nvme2.json")
 
@@ -81,6 +93,7 @@ _WINDOWED = re.compile(r"\b(rate|irate|increase|delta|idelta|deriv)\(")
 EXPECTED_EMPTY = {
     ("homeops-overview.json", "Alerts firing now"): "the rules' for: durations (minutes) have not elapsed: alerts are pending here",
     ("homeops-remediation.json", "Alerts firing now (Prometheus)"): "the rules' for: durations have not elapsed: alerts are pending here",
+    ("homeops-pihole.json", "Alerts firing now"): "the rules' for: durations have not elapsed: alerts are pending here",
     ("homeops-overview.json", "Parity age"): "the replayed logs hold a scrub, a diff and a fix but no sync",
     ("homeops-snapraid.json", "Parity age (last sync started)"): "the replayed logs hold no sync",
     ("homeops-snapraid.json", "Last sync"): "the replayed logs hold no sync",
@@ -172,6 +185,120 @@ def setup_cifs(tmp, fx):
           f"//nas/docs {d}/docs-not-here cifs defaults 0 0\n"
           "//nas/security /sys/kernel/security smb3 x-systemd.automount 0 0\n")
     return [f"--path.procfs={proc}", f"--cifs.fstab={d}/fstab", "--cifs.interval=1s", "--cifs.probe-timeout=1s"]
+
+
+def free_udp_port():
+    """A port free for both TCP (free_port) and UDP on 127.0.0.1: dnsmasq listens on both."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            try:
+                u.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+
+
+def dns_answers(port, timeout=10.0):
+    """True once dnsmasq answers a query for probe.test on 127.0.0.1:port."""
+    q = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05probe\x04test\x00\x00\x01\x00\x01"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.settimeout(0.2)
+            try:
+                u.sendto(q, ("127.0.0.1", port))
+                u.recv(512)
+                return True
+            except OSError:
+                time.sleep(0.05)
+    return False
+
+
+def setup_pihole(tmp, fx, cleanup):
+    """pihole_exporter with two targets on the Pi-hole stand-in (recorded v6 answers, session rules) and a real
+    dnsmasq for their DNS probes: "primary" asks probe.test (answered), "secondary" other.example (REFUSED:
+    dnsmasq has no upstream). One Pi-hole failing DNS while the other answers: PiholeDnsFailing, not
+    PiholeAllDnsDown."""
+    from pihole_standin import Standin
+    d = os.path.join(tmp, "pihole")
+    os.makedirs(d)
+    dnsmasq = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+    if not os.path.exists(dnsmasq):
+        raise AssertionError("dnsmasq is not installed (Debian package dnsmasq-base)")
+    dport = free_udp_port()
+    dm = Proc([dnsmasq, "--no-daemon", f"--port={dport}", "--listen-address=127.0.0.1", "--bind-interfaces",
+               "--no-resolv", "--no-hosts", "--address=/probe.test/10.1.2.3", f"--pid-file={d}/dnsmasq.pid",
+               "--log-facility=-"] + (["--user=root"] if os.geteuid() == 0 else []), name="dnsmasq")
+    cleanup.append(dm)
+    if not dns_answers(dport):
+        raise AssertionError(f"dnsmasq does not answer on 127.0.0.1:{dport}:\n{dm.output()}")
+    standin = Standin(fx, mode="v6", password="pw")
+    cleanup.append(standin)
+    write(os.path.join(d, "password"), "pw\n", 0o600)
+    targets = []
+    for name, probe in (("primary", "probe.test"), ("secondary", "other.example")):
+        targets += [f"  - name: {name}", f"    url: http://127.0.0.1:{standin.port}",
+                    f"    password_file: {d}/password", f"    dns_probe: {probe}",
+                    f"    dns_server: 127.0.0.1:{dport}", "    timeout: 2s", "    top_count: 5"]
+    write(os.path.join(d, "pihole.yml"), "targets:\n" + "\n".join(targets) + "\n")
+    return [f"--config.file={d}/pihole.yml", "--pihole.interval=1s"]
+
+
+def setup_docker(tmp, cleanup):
+    """docker_health_exporter on a private dockerd (tests/lib/dockerd.py) with four busybox containers:
+    "healthy" (its health check passes), "unhealthy" (its health check fails), "failed" (exits 3; its
+    restart policy, on-failure:1, gives up after one restart) and "share-user" (running, with a bind mount
+    under the cifs scenario's //nas/photos mountpoint, expected in the fstab and not mounted)."""
+    import dockerd
+    missing = dockerd.missing_tools()
+    if missing:
+        raise AssertionError(f"a Docker engine cannot run here: missing {', '.join(missing)} "
+                             "(Debian packages docker.io, busybox-static)")
+    eng = dockerd.Dockerd(prefix="homeops-content-dockerd.")
+    cleanup.append(eng)
+    eng.start()
+    img = eng.build_busybox_image()
+    photos = os.path.join(tmp, "cifs", "photos")
+    runs = [("healthy", "--health-cmd", "true", "--health-interval", "1s", img, "sleep", "600"),
+            ("unhealthy", "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1", img, "sleep", "600"),
+            ("failed", "--restart", "on-failure:1", img, "sh", "-c", "exit 3"),
+            ("share-user", "-v", f"{photos}:/data:ro", img, "sleep", "600")]
+    # docker run takes seconds each on a loaded machine: the four at once
+    clients = [subprocess.Popen(["docker", "-H", eng.host, "run", "-d", "--network", "none", "--name", *r],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for r in runs]
+    for r, c in zip(runs, clients):
+        out, _ = c.communicate(timeout=60)
+        if c.returncode != 0:
+            raise AssertionError(f"docker run {r[0]}: exit {c.returncode}\n{out}")
+    wait_docker_settled(eng)
+    return [f"--docker.host={eng.host}", f"--docker.fstab={tmp}/cifs/fstab", "--docker.interval=1s",
+            "--docker.timeout=5s"]
+
+
+def setup_docker_into(tmp, cleanup, out):
+    """setup_docker() in a thread: out["args"] (and out["ready"], seconds), or out["error"]."""
+    t0 = time.monotonic()
+    try:
+        out["args"] = setup_docker(tmp, cleanup)
+        out["ready"] = time.monotonic() - t0
+    except Exception as e:  # noqa: BLE001  (reported by the main thread)
+        out["error"] = f"{type(e).__name__}: {e}"
+
+
+def wait_docker_settled(eng, timeout=20.0):
+    """Waits until the four containers are in the scenario's states (health checks take a second or two)."""
+    want = {"healthy": "running 0 healthy", "unhealthy": "running 0 unhealthy", "failed": "exited 3",
+            "share-user": "running 0"}
+    got = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = {n: eng.docker("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}"
+                             "{{if .State.Health}} {{.State.Health.Status}}{{end}}", n).stdout.strip() for n in want}
+        if got == want:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"containers not in the scenario's states: {got}\n{eng.log_tail()}")
 
 
 TOKEN = "content-test-token-0123456789"
@@ -274,24 +401,37 @@ def main():
         C.log(f"SKIP: not built in this configuration: {', '.join(missing)}")
         return 77
     tmp = tempfile.mkdtemp(prefix="homeops-content-live-")
+    t0 = time.monotonic()
     procs = []
+    services = []     # dnsmasq, the Pi-hole stand-in, dockerd: closed after the exporters, in reverse order
     prom = None
+    docker = {}
+    # dockerd, its image and containers take seconds: they come up while the others start and collect
+    docker_thread = threading.Thread(target=setup_docker_into, args=(tmp, services, docker), daemon=True)
     try:
         ports = {}
-        started = []
-        for key, job, extra in (("SNAPRAID_EXPORTER", "homeops-snapraid", setup_snapraid(tmp, fx)),
-                                ("SMART_EXPORTER", "homeops-smart", setup_smart(tmp, fx)),
-                                ("REMEDIATION_RECEIVER", "homeops-receiver", setup_receiver(tmp)),
-                                ("CIFS_MOUNT_EXPORTER", "homeops-cifs", setup_cifs(tmp, fx))):
+        setup_cifs_args = setup_cifs(tmp, fx)    # before the containers: one binds under its mountpoint
+        docker_thread.start()
+
+        def start(key, job, extra):
             port = free_port()
             p = Proc([bins[key], f"--web.listen-address=127.0.0.1:{port}", *extra], name=job)
             procs.append(p)
-            started.append((job, port, p))
-        for job, port, p in started:     # all three start (and collect) at the same time
-            if not wait_port(port, 30):
-                raise AssertionError(f"{job} does not listen on {port}:\n{p.output()}")
-            wait_ready(port, job, p)
-            ports[job] = port
+            return job, port, p
+
+        def wait_started(started):
+            for job, port, p in started:
+                if not wait_port(port, 30):
+                    raise AssertionError(f"{job} does not listen on {port}:\n{p.output()}")
+                wait_ready(port, job, p)
+                ports[job] = port
+
+        # all of them start (and collect) at the same time
+        wait_started([start("SNAPRAID_EXPORTER", "homeops-snapraid", setup_snapraid(tmp, fx)),
+                      start("SMART_EXPORTER", "homeops-smart", setup_smart(tmp, fx)),
+                      start("REMEDIATION_RECEIVER", "homeops-receiver", setup_receiver(tmp)),
+                      start("CIFS_MOUNT_EXPORTER", "homeops-cifs", setup_cifs_args),
+                      start("PIHOLE_EXPORTER", "homeops-pihole", setup_pihole(tmp, fx, services))])
         rport = ports["homeops-receiver"]
         r = http(rport, "/webhook", method="POST", body=json.dumps(WEBHOOK).encode(),
                  headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
@@ -317,6 +457,12 @@ def main():
         check("Alertmanager, configured by contrib/alertmanager/alertmanager.yml, delivered it to the receiver "
               "with the bearer token", receiver_metric(rport, "remediation_webhooks_received_total", {"code": "200"}) >= 2,
               am.output())
+
+        docker_thread.join(120)
+        if "args" not in docker:
+            raise AssertionError(f"the Docker engine's scenario did not come up: {docker.get('error', 'timeout')}")
+        C.log(f"live: dockerd and its containers ready after {docker['ready']:.1f} s")
+        wait_started([start("DOCKER_HEALTH_EXPORTER", "homeops-docker", docker["args"])])
 
         prom = C.Prometheus(C.prometheus_config(C.rule_files(), sorted(ports.items())))
         deadline = time.monotonic() + 60
@@ -376,7 +522,17 @@ def main():
             ("CifsDataUnderMountpoint", {"job": "homeops-cifs"}),             # a file under an unmounted share
             ("CifsMountMissing", {"share": "//nas/docs"}),                   # expected, absent, nothing underneath
             ("CifsMountUnresponsive", {"mountpoint": "/mnt/sounds"}),        # recorded mount, no such directory here
+            ("PiholeDnsFailing", {"hostname": "secondary"}),                 # dnsmasq refuses its probe name
+            ("DockerContainerUnhealthy", {"name": "unhealthy"}),
+            ("DockerContainerExitedNonZero", {"name": "failed"}),            # exit 3, restart policy gave up
+            ("DockerContainerOnMissingMount", {"name": "share-user"}),       # bound under //nas/photos, absent
         ]
+        # docker.rules.yml comes with the docker branch: its alerts are checked where it is loaded; every
+        # other expected alert must be defined
+        defined = {r["alert"] for _, _, r in C.alert_rules()}
+        for name, _ in expected:
+            check(f"{name} is defined by a shipped rule", name in defined or name.startswith("Docker"))
+        expected = [(n, lb) for n, lb in expected if n in defined]
         deadline = time.monotonic() + 20   # rules evaluate every second once the data is there
         while True:
             _, body = prom.get("alerts")
@@ -393,7 +549,14 @@ def main():
                         ("CifsMountMissing", {"share": "//nas/photos"}),      # data underneath: the other alert's
                         ("CifsMountMissing", {"mountpoint": "/sys/kernel/security"}),   # automount armed
                         ("CifsMountUnresponsive", {"share": "//nas/media"}), ("CifsMountStuck", {}),
-                        ("CifsExporterDown", {})]
+                        ("CifsExporterDown", {}),
+                        ("PiholeDnsFailing", {"hostname": "primary"}), ("PiholeAllDnsDown", {}),   # one still answers
+                        ("PiholeDown", {}), ("PiholeLoginFailing", {}), ("PiholeExporterDown", {}),
+                        ("PiholeBlockingDisabled", {}),
+                        ("DockerContainerUnhealthy", {"name": "healthy"}), ("DockerContainerExitedNonZero", {"name": "unhealthy"}),
+                        ("DockerContainerOnMissingMount", {"name": "healthy"}), ("DockerDaemonDown", {}),
+                        ("DockerExporterDown", {}), ("HomeopsCollectionStale", {}), ("HomeopsCollectErrorsRising", {})]
+        not_expected = [(n, lb) for n, lb in not_expected if n in defined]
         for name, labels in not_expected:
             check(f"{name} {labels} is not raised on the real data", not raised(name, labels),
                   "\n".join(str(a) for a in active))
@@ -441,7 +604,12 @@ def main():
             prom.close()
         for p in procs:
             p.close()
+        if docker_thread.ident:
+            docker_thread.join(120)      # it may still add dockerd to services
+        for svc in reversed(services):
+            svc.close()
         shutil.rmtree(tmp, ignore_errors=True)
+        C.log(f"live: {time.monotonic() - t0:.1f} s in all")
 
 
 if __name__ == "__main__":
