@@ -715,11 +715,15 @@ def overview():
         row("Is everything watched?"),
         stat("homeops targets", targets(('up{job=~"homeops-.+"}', "{{job}} {{instance}}")), mappings=UP_DOWN,
              th=thresholds(RED, (1, GREEN)), w=12, h=4, no_value="no homeops scrape job"),
-        stat("Collections", targets(
-            ('label_replace({__name__=~"snapraid_up|smart_up"}, "exporter", "$1", "__name__", "(.+)_up")',
-             "{{exporter}} {{instance}}")), mappings=UP_DOWN, th=thresholds(RED, (1, GREEN)), w=12, h=4),
+        about(stat("Collections", targets(
+            ('label_replace({__name__=~"snapraid_up|smart_up|cifs_up|docker_up|pihole_up"}, "exporter", "$1", '
+             '"__name__", "(.+)_up")', "{{exporter}} {{hostname}} {{instance}}")), mappings=UP_DOWN,
+            th=thresholds(RED, (1, GREEN)), w=12, h=4),
+              "<p>_up of each exporter: its last collection succeeded. pihole_exporter has one per Pi-hole "
+              "(hostname); docker_up 0 means the Docker engine does not answer."),
         table("Alerts firing now", targets(
-            ('ALERTS{alertstate="firing", alertname=~"Snapraid.+|Smart.+|Homeops.+|Remediation.+"}', None), table=True),
+            ('ALERTS{alertstate="firing", alertname=~"Snapraid.+|Smart.+|Cifs.+|Docker.+|Pihole.+|Homeops.+|Remediation.+"}',
+             None), table=True),
             exclude=("Time", "__name__", "alertstate", "Value"), h=8, sort=("severity", False)),
 
         row("SnapRAID"),
@@ -742,6 +746,62 @@ def overview():
         stat("Most worn NVMe", targets("max(smart_nvme_percentage_used_ratio)"), unit="percentunit",
              th=thresholds(GREEN, (0.8, ORANGE), (1, RED)), w=5, no_value="no NVMe"),
 
+        row("Mounts"),
+        stat("Expected mounts", targets("count(cifs_mount_expected == 1)"), th=thresholds(BLUE), color_mode="none",
+             w=4, no_value="0"),
+        stat("Mounted", targets("count(cifs_mount_expected == 1 and on (job, instance, mountpoint) cifs_mount_mounted == 1)"
+                                " or vector(0)"), th=thresholds(BLUE), color_mode="none", w=4),
+        about(stat("Missing", targets(
+            "count((cifs_mount_expected == 1) and on (job, instance, mountpoint) (cifs_mount_mounted == 0)"
+            " unless on (job, instance, mountpoint) (cifs_mount_automount_armed == 1)) or vector(0)"),
+            th=thresholds(GREEN, (1, RED)), w=4),
+              "Expected mounts (fstab, --cifs.mount) with nothing mounted and no automount armed."),
+        about(stat("Not responding", targets(
+            "count(cifs_mount_responsive == 0 unless on (job, instance, mountpoint) cifs_mount_stuck == 1) or vector(0)"),
+            th=thresholds(GREEN, (1, ORANGE)), w=4),
+              "Mounted, but statfs or reading a directory fails: the server is gone, refuses the share, or the "
+              "mount is stale."),
+        about(stat("Stuck", targets("count(cifs_mount_stuck == 1) or vector(0)"), th=thresholds(GREEN, (1, RED)), w=4),
+              "A probe has been blocked in the kernel past its timeout: every process touching the mount hangs."),
+        about(stat("Written underneath", targets("sum(cifs_mount_underlying_entries) or vector(0)"),
+                   th=thresholds(GREEN, (1, RED)), w=4),
+              "Entries written into the local directory of an expected mountpoint while its share was not mounted."),
+
+        row("Containers"),
+        stat("Running", targets("sum(docker_containers_running)"), th=thresholds(BLUE), color_mode="none", w=4,
+             no_value="no engine"),
+        stat("Unhealthy", targets('count(docker_container_health_status{status="unhealthy"} == 1) or vector(0)'),
+             th=thresholds(GREEN, (1, ORANGE)), w=5),
+        about(stat("Restarting (15m)", targets(
+            'count(max by (job, instance, name) (docker_container_state{state="restarting"} == 1'
+            ' or increase(docker_container_restarts_total[15m]) > 0)) or vector(0)'),
+            th=thresholds(GREEN, (1, ORANGE)), w=5),
+              "Containers restarting now or restarted by their restart policy in the last 15 minutes."),
+        about(stat("OOM-killed", targets("count(docker_container_oom_killed == 1) or vector(0)"),
+                   th=thresholds(GREEN, (1, ORANGE)), w=5),
+              "Containers whose last exit was the kernel's OOM killer at their memory limit."),
+        about(stat("Exited non-zero", targets(
+            'count((docker_container_exit_code != 0 and docker_container_exit_code != 143)'
+            ' and on (job, instance, name) docker_container_state{state="exited"} == 1) or vector(0)'),
+            th=thresholds(GREEN, (1, ORANGE)), w=5),
+              "Stopped containers whose last exit code was not 0 nor 143 (docker stop). Those meant to run "
+              "(with a restart policy) raise DockerContainerExitedNonZero."),
+
+        row("Network"),
+        about(stat("DNS probe", targets(("pihole_dns_probe_success", "{{hostname}}")),
+                   mappings=vmap({"1": ("answers", GREEN), "0": ("FAILING", RED), "null": ("no probe", TEXT)}),
+                   th=thresholds(RED, (1, GREEN)), w=8, no_value="no Pi-hole"),
+              "A real DNS query to each Pi-hole's DNS port: when one fails, clients must use the other."),
+        about(stat("Any Pi-hole answering", targets("max(pihole_dns_probe_success)"),
+                   mappings=vmap({"1": ("yes", GREEN), "0": ("NO DNS AT ALL", RED), "null": ("no probe", TEXT)}),
+                   th=thresholds(RED, (1, GREEN)), w=4),
+              "0: primary and secondary both fail (PiholeAllDnsDown, critical)."),
+        stat("Pi-hole API", targets(("pihole_up", "{{hostname}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=6),
+        stat("Blocking", targets(("pihole_blocking_enabled", "{{hostname}}")),
+             mappings=vmap({"1": ("enabled", GREEN), "0": ("DISABLED", ORANGE), "null": ("unknown", TEXT)}),
+             th=thresholds(ORANGE, (1, GREEN)), w=6),
+
         row("Remediation"),
         stat("Remediation", targets(("remediation_paused", "{{instance}}")),
              mappings=vmap({"0": ("active", GREEN), "1": ("PAUSED", ORANGE)}), th=thresholds(GREEN), w=4),
@@ -756,8 +816,9 @@ def overview():
              th=thresholds(GREEN, (1, YELLOW), (10, ORANGE)), w=5),
     ]
     return dashboard("homeops-overview", "homeops / Overview",
-                     "The home server at a glance: are the homeops programs scraped and collecting, what is "
-                     "firing, parity, disks and remediation.", [], items, time_from="now-24h")
+                     "The home server at a glance, layer by layer: are the homeops programs scraped and collecting, "
+                     "what is firing, parity, disks, mounts, containers, DNS and remediation.", [], items,
+                     time_from="now-24h")
 
 
 DASHBOARDS = {

@@ -390,6 +390,41 @@ def wait_ready(port, what, proc, timeout=60):
     raise AssertionError(f"{what} not ready on port {port}:\n{proc.output()}")
 
 
+# What the overview's mounts, containers and network rows must show on this scenario: panel title ->
+# the value, or {hostname: value} for per-Pi-hole panels.
+OVERVIEW_VALUES = {
+    "Expected mounts": 4,        # fstab: media (mounted), photos (file underneath), docs (absent), security (automount)
+    "Mounted": 1,                # media
+    "Missing": 2,                # docs and photos (security: automount armed)
+    "Not responding": 1,         # the recorded /mnt/sounds, whose directory does not exist here
+    "Stuck": 0,
+    "Written underneath": 1,     # photos/written-while-unmounted.jpg
+    "Running": 3,                # healthy, unhealthy, share-user
+    "Unhealthy": 1,
+    "OOM-killed": 0,
+    "Exited non-zero": 1,        # failed (exit 3)
+    "DNS probe": {"primary": 1, "secondary": 0},
+    "Any Pi-hole answering": 1,
+    "Pi-hole API": {"primary": 1, "secondary": 1},
+    "Blocking": {"primary": 1, "secondary": 1},   # v6 spec example: "enabled"
+}
+
+
+def check_overview(prom):
+    """The overview's new rows count what the scenario has (not only 'has data': most end in 'or vector(0)')."""
+    with open(os.path.join(C.DASHBOARDS_DIR, "homeops-overview.json"), encoding="utf-8") as f:
+        panels = {p["title"]: p for p in C.dashboard_panels(json.load(f))}
+    for title, want in OVERVIEW_VALUES.items():
+        expr = panels[title]["targets"][0]["expr"]
+        _, body = prom.query(expr)
+        res = body.get("data", {}).get("result", [])
+        if isinstance(want, dict):
+            got = {r["metric"].get("hostname"): float(r["value"][1]) for r in res}
+        else:
+            got = float(res[0]["value"][1]) if len(res) == 1 else [r["value"][1] for r in res]
+        check(f"overview '{title}' shows {want}", got == want, f"{got}\n{expr}")
+
+
 def main():
     fx = os.environ.get("HOMEOPS_FIXTURES", "")
     if not fx or not os.path.isdir(fx):
@@ -586,6 +621,7 @@ def main():
             _, body = prom.query(f"count by ({label}) ({expr})")
             values = [r["metric"].get(label) for r in body["data"]["result"]]
             check(f"{where}: label_values(..., {label}) has values", any(values), f"{expr}: {values}")
+        check_overview(prom)
         C.log(f"live: {len(used)} metric names referenced, all scraped from the real programs; "
               f"{len(rules)} rules healthy; {len(active)} alerts pending or firing; {n_queries} dashboard "
               f"queries ran, {len(empty)} with no data in this scenario:")
