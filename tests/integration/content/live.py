@@ -22,11 +22,13 @@ Starts, on 127.0.0.1 with free ports and temporary directories:
   absent share (joined with cifs_mount_* by the mountpoint label);
 - prometheus scraping the six as homeops-snapraid, homeops-smart, homeops-receiver, homeops-cifs,
   homeops-pihole and homeops-docker, with every alert-rules/*.rules.yml loaded, evaluating every second.
-Then checks that every metric name referenced by a rule, a dashboard query or a dashboard variable exists
-in what Prometheus scraped, that each label named in a selector exists on that metric, that every rule
-evaluates without error on the real series (no many-to-many joins, no duplicate label sets), that each
+Then checks that each program's /metrics passes `promtool check metrics`, that every metric name referenced
+by a rule, a dashboard query or a dashboard variable exists in what Prometheus scraped, that each label named
+in a selector exists on that metric, that every rule evaluates without error on the real series (no
+many-to-many joins, no duplicate label sets), that each
 dashboard query runs, that each dashboard variable has values, and that the alerts this data must raise
-are pending or firing with the expected labels.
+are pending or firing with the expected labels (and others not), and that the overview's mounts, containers
+and network rows show the numbers of this scenario (OVERVIEW_VALUES).
 Needs the fixtures (exit 77 without them) and the six binaries (paths from the environment); dnsmasq, dockerd
 and busybox-static must be installed (a failure, not a skip: contrib/debian-packages.txt lists them).
 """
@@ -45,7 +47,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import content_lib as C  # noqa: E402
-from homeops_test import Checks, Proc, free_port, http, wait_port  # noqa: E402
+from homeops_test import Checks, Proc, free_port, http, promtool_check_metrics, wait_port  # noqa: E402
 
 check = Checks()
 BINARIES = ("SNAPRAID_EXPORTER", "SMART_EXPORTER", "REMEDIATION_RECEIVER", "CIFS_MOUNT_EXPORTER", "PIHOLE_EXPORTER",
@@ -500,6 +502,16 @@ def main():
             raise AssertionError(f"the Docker engine's scenario did not come up: {docker.get('error', 'timeout')}")
         C.log(f"live: dockerd and its containers ready after {docker['ready']:.1f} s")
         wait_started([start("DOCKER_HEALTH_EXPORTER", "homeops-docker", docker["args"])])
+
+        # every program's exposition on this scenario (all of them at once: several Pi-holes, containers,
+        # mounts in every state) passes promtool's lint
+        for job, port in sorted(ports.items()):
+            try:
+                promtool_check_metrics(http(port, "/metrics").text())
+                ok, why = True, ""
+            except AssertionError as e:
+                ok, why = False, str(e)
+            check(f"{job}: promtool check metrics on this scenario", ok, why)
 
         prom = C.Prometheus(C.prometheus_config(C.rule_files(), sorted(ports.items())))
         deadline = time.monotonic() + 60
