@@ -15,6 +15,7 @@
 #include "common/fileutil.h"
 #include "common/flags.h"
 #include "common/http.h"
+#include "common/http_guard.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/procmetrics.h"
@@ -485,10 +486,18 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 			free(err);
 			goto out_release;
 		}
-		const char **pairs = xcalloc(X.web->nheaders * 2 + 1, sizeof(char *));
-		for (size_t i = 0; i < X.web->nheaders; i++) {
-			pairs[2 * i] = X.web->headers[i].name;
-			pairs[2 * i + 1] = X.web->headers[i].value;
+	}
+	{
+		/* the security headers of every common/http response, then the web config's own */
+		const char *const *sec = http_guard_security_headers(false);
+		size_t nsec = 0, nweb = X.web ? X.web->nheaders : 0;
+		while (sec[nsec])
+			nsec++;
+		const char **pairs = xcalloc(nsec + nweb * 2 + 1, sizeof(char *));
+		memcpy(pairs, sec, nsec * sizeof(char *));
+		for (size_t i = 0; i < nweb; i++) {
+			pairs[nsec + 2 * i] = X.web->headers[i].name;
+			pairs[nsec + 2 * i + 1] = X.web->headers[i].value;
 		}
 		snapshot_set_extra_headers(pairs);
 		free(pairs);
@@ -513,7 +522,11 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 	struct http_server_options opt = {
 		.listen = &X.cf.listen,
 		.web = X.web,
-		.max_connections = (unsigned)X.cf.max_requests,
+		.max_connections = (unsigned)X.cf.max_connections,
+		.max_connections_per_ip = (unsigned)X.cf.max_connections_per_ip,
+		.max_requests = (unsigned)X.cf.max_requests,
+		.request_timeout = X.cf.request_timeout,
+		.allowed_hosts = &X.cf.allowed_hosts,
 		.connection_timeout = 30,
 		.max_body = 0,
 		.server_name = e->name,

@@ -315,7 +315,20 @@ void common_flags_register(struct flagset *fs, struct common_flags *cf, const ch
 	flag_string(fs, "web.config.file", &cf->web_config, "",
 		    "Path to a configuration file that can enable TLS or authentication (exporter-toolkit format).");
 	flag_int(fs, "web.max-requests", &cf->max_requests, 40, 1, 100000,
-		 "Maximum number of concurrent connections; more are refused.");
+		 "Maximum number of requests being served at once (handlers running or answers pending); more are "
+		 "answered 503. Idle and slow connections do not count: see --web.max-connections.");
+	flag_int(fs, "web.max-connections", &cf->max_connections, 512, 1, 100000,
+		 "Maximum number of connections held at once (idle or sending a request); more are refused.");
+	flag_int(fs, "web.max-connections-per-ip", &cf->max_connections_per_ip, 32, 0, 100000,
+		 "Maximum number of connections from one client address (0 = no limit).");
+	flag_duration(fs, "web.request-timeout", &cf->request_timeout, "10s",
+		      "Time a client has to send a whole request (request line, headers and body) from the moment its "
+		      "connection is ready for it; later, the connection is closed. Idle keep-alive connections are closed "
+		      "after this time too.");
+	flag_strings(fs, "web.allowed-host", &cf->allowed_hosts, NULL,
+		     "Host name under which this server is reached (repeatable). When given (always for the receiver), "
+		     "requests whose Host header is not an IP address, a loopback name or one of these are answered 421 "
+		     "(DNS rebinding).");
 	flag_enum(fs, "log.level", &cf->log_level, "info", log_levels,
 		  "Only log messages with the given severity or above.");
 	flag_enum(fs, "log.format", &cf->log_format, "logfmt", log_formats,

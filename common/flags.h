@@ -50,7 +50,11 @@ struct common_flags {
 	char *log_format;          /* --log.format */
 	bool once;                 /* --once */
 	char *output;              /* --output (with --once; "" = stdout) */
-	long max_requests;         /* --web.max-requests: concurrent connections */
+	long max_requests;         /* --web.max-requests: requests being served at once */
+	long max_connections;      /* --web.max-connections: connections held at once */
+	long max_connections_per_ip; /* --web.max-connections-per-ip (0 = unbounded) */
+	double request_timeout;    /* --web.request-timeout: whole request (line, headers, body) */
+	struct strlist allowed_hosts; /* --web.allowed-host (repeatable): names accepted in Host */
 	char *procfs;              /* --path.procfs (default "/proc"): process_* and /proc readers */
 };
 

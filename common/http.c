@@ -1,4 +1,4 @@
-/* http.c: libmicrohttpd server: routing, body bounds, TLS, basic auth, client certs, deferred answers */
+/* http.c: libmicrohttpd server: routing, body bounds, TLS, basic auth, client certs, deferred answers (admission and deadlines: http_guard.c) */
 #include "common/http.h"
 
 #include <arpa/inet.h>
@@ -14,6 +14,8 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
+#include "common/clock.h"
+#include "common/http_guard.h"
 #include "common/log.h"
 #include "common/secret.h"
 #include "common/snapshot.h"
@@ -43,6 +45,7 @@ struct http_server {
 	pthread_mutex_t lock;             /* guards the deferred list */
 	struct http_request *deferred;    /* suspended requests, for stop */
 	bool stopping;
+	struct http_guard *guard;         /* deadlines, requests in service, Host, password checks */
 };
 
 enum http_req_state {
@@ -50,6 +53,8 @@ enum http_req_state {
 	REQ_DONE,           /* a response was queued */
 	REQ_DEFERRED,       /* suspended, waiting for http_deferred_respond */
 	REQ_RESUMED,        /* resumed with a response to queue */
+	REQ_AUTHING,        /* suspended while the guard's thread runs a bcrypt */
+	REQ_AUTHED,         /* resumed with auth_result */
 };
 
 struct http_request {
@@ -64,7 +69,11 @@ struct http_request {
 	struct MHD_Response *deferred_resp;
 	unsigned deferred_status;
 	struct http_request *next_deferred;
+	struct http_guard_conn *gconn;   /* this connection's deadline bookkeeping */
+	bool serving;                    /* counted in the requests in service */
+	enum http_guard_auth auth_result;
 	char remote[INET6_ADDRSTRLEN + 8];
+	char remote_ip[INET6_ADDRSTRLEN];
 };
 
 static unsigned http_method_bit(const char *m)
@@ -108,6 +117,9 @@ static struct MHD_Response *http_make_response(const struct http_server *srv, co
 		return NULL;
 	if (content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	bool html = content_type && strncmp(content_type, "text/html", 9) == 0;
+	for (const char *const *h = http_guard_security_headers(html); *h; h += 2)
+		MHD_add_response_header(resp, h[0], h[1]);
 	for (const char *const *h = extra; h && h[0] && h[1]; h += 2)
 		MHD_add_response_header(resp, h[0], h[1]);
 	http_add_headers(srv, resp);
@@ -123,6 +135,7 @@ static MHD_RESULT_T http_queue(struct http_request *req, unsigned status, const 
 	MHD_RESULT_T r = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	req->state = REQ_DONE;
+	http_guard_conn_received(req->srv->guard, req->gconn);
 	return r;
 }
 
@@ -152,6 +165,7 @@ int http_respond_unauthorized(struct http_request *req)
 int http_respond_snapshot(struct http_request *req, struct snapshot_holder *h)
 {
 	req->state = REQ_DONE;
+	http_guard_conn_received(req->srv->guard, req->gconn);
 	return snapshot_queue(h, req->conn, http_req_accepts_gzip(req)) == MHD_YES ? 0 : -1;
 }
 
@@ -277,19 +291,37 @@ int http_req_basic_credentials(const struct http_request *req, char **user, char
 	return 0;
 }
 
-bool http_req_basic_auth_ok(const struct http_request *req)
+enum http_guard_auth http_req_web_auth(const struct http_request *req, unsigned *retry_after)
 {
 	char *user = NULL, *password = NULL;
-	bool ok = false;
+	enum http_guard_auth res = HTTP_GUARD_AUTH_DENIED;
+	if (retry_after)
+		*retry_after = 0;
 	if (!req->srv->web || req->srv->web->nusers == 0)
-		return false;
+		return HTTP_GUARD_AUTH_DENIED;
 	if (http_req_basic_credentials(req, &user, &password) == 0)
-		ok = webconfig_check_user(req->srv->web, user, password);
+		res = http_guard_check_user(req->srv->guard, req->srv->web, user, password, req->remote_ip, retry_after);
 	if (password)
 		secret_wipe(password, strlen(password));
 	free(user);
 	free(password);
-	return ok;
+	return res;
+}
+
+bool http_req_basic_auth_ok(const struct http_request *req)
+{
+	return http_req_web_auth(req, NULL) == HTTP_GUARD_AUTH_OK;
+}
+
+int http_respond_throttled(struct http_request *req, unsigned retry_after)
+{
+	char ra[16];
+	snprintf(ra, sizeof(ra), "%u", retry_after ? retry_after : 1);
+	const char *hdr[] = { MHD_HTTP_HEADER_RETRY_AFTER, ra, NULL };
+	return http_queue_text(req, MHD_HTTP_TOO_MANY_REQUESTS, "Too Many Requests: authentication is backed off\n", hdr) ==
+			       MHD_YES
+		       ? 0
+		       : -1;
 }
 
 const char *http_req_bearer(const struct http_request *req)
@@ -326,11 +358,67 @@ static bool http_client_cert_ok(struct http_request *req)
 	return true;
 }
 
+/* The guard's thread finished the bcrypt of a suspended request. */
+static void http_auth_done(void *arg, enum http_guard_auth res)
+{
+	struct http_request *req = arg;
+	req->auth_result = res;
+	req->state = REQ_AUTHED;
+	MHD_resume_connection(req->conn);
+}
+
+/*
+ * Authentication decided from the headers alone, before any body is read. Returns true to go on;
+ * false with *ret when answered, or suspended (state REQ_AUTHING) while a bcrypt runs elsewhere.
+ */
+static bool http_preauth(struct http_request *req, MHD_RESULT_T *ret)
+{
+	const struct http_route *r = req->route;
+	int rc = 0;
+	if (r->auth == HTTP_AUTH_WEB && req->srv->web && req->srv->web->nusers > 0) {
+		unsigned retry = 0;
+		char *user = NULL, *password = NULL;
+		struct http_guard_auth_job *job = NULL;
+		enum http_guard_auth a = HTTP_GUARD_AUTH_DENIED;
+		if (http_req_basic_credentials(req, &user, &password) == 0)
+			a = http_guard_auth_begin(req->srv->guard, req->srv->web, user, password, req->remote_ip, &retry,
+						  &job);
+		if (password)
+			secret_wipe(password, strlen(password));
+		free(user);
+		free(password);
+		if (a == HTTP_GUARD_AUTH_OK)
+			return true;
+		if (a == HTTP_GUARD_AUTH_PENDING) {
+			/* the bcrypt runs on the guard's thread; this thread goes on serving the others */
+			req->state = REQ_AUTHING;
+			MHD_suspend_connection(req->conn);
+			http_guard_auth_submit(req->srv->guard, job, http_auth_done, req);
+			*ret = MHD_YES;
+			return false;
+		}
+		rc = a == HTTP_GUARD_AUTH_THROTTLED ? http_respond_throttled(req, retry) : http_respond_unauthorized(req);
+	} else if (r->auth == HTTP_AUTH_HANDLER && r->preauth) {
+		if (r->preauth(req, r->arg))
+			return true;
+		if (req->state == REQ_NEW)
+			rc = http_respond_unauthorized(req);
+	} else {
+		return true;
+	}
+	*ret = rc == 0 ? MHD_YES : MHD_NO;
+	return false;
+}
+
 static MHD_RESULT_T http_dispatch(struct http_request *req)
 {
 	const struct http_route *r = req->route;
-	if (r->auth == HTTP_AUTH_WEB && req->srv->web && req->srv->web->nusers > 0 && !http_req_basic_auth_ok(req))
-		return http_respond_unauthorized(req) == 0 ? MHD_YES : MHD_NO;
+	http_guard_conn_received(req->srv->guard, req->gconn);
+	if (!http_guard_serve_begin(req->srv->guard)) {
+		static const char *const hdr[] = { MHD_HTTP_HEADER_RETRY_AFTER, "1", NULL };
+		return http_queue_text(req, MHD_HTTP_SERVICE_UNAVAILABLE, "Too many requests in service\n", hdr);
+	}
+	req->serving = true;
 	if (!r->handler) {
 		req->state = REQ_DONE;
 		return snapshot_queue(r->snapshot, req->conn, http_req_accepts_gzip(req));
@@ -379,6 +467,7 @@ static void http_fill_remote(struct http_request *req)
 		}
 	}
 	snprintf(req->remote, sizeof(req->remote), "%s:%u", host, port);
+	snprintf(req->remote_ip, sizeof(req->remote_ip), "%s", host);
 }
 
 static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -401,6 +490,11 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 			log_debug("http", "client certificate rejected", "remote", req->remote);
 			return MHD_NO;
 		}
+		const union MHD_ConnectionInfo *sc = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		req->gconn = sc ? sc->socket_context : NULL;
+		if (!http_guard_host_ok(srv->guard, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+			return http_queue_text(req, 421, "Misdirected Request: this Host is not served here "
+							 "(see --web.allowed-host)\n", NULL);
 		req->route = http_find_route(srv, url);
 		unsigned bit = http_method_bit(method);
 		if (!req->route) {
@@ -415,9 +509,20 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (!req->early_status && cl && strtoull(cl, NULL, 10) > srv->max_body)
 			return http_queue_text(req, MHD_HTTP_CONTENT_TOO_LARGE, "Request body too large\n", NULL);
+		MHD_RESULT_T ret = MHD_YES;
+		if (!req->early_status && !http_preauth(req, &ret))
+			return ret;
 		return MHD_YES;
 	}
 
+	if (req->state == REQ_AUTHED) {
+		req->state = REQ_NEW;
+		if (req->auth_result != HTTP_GUARD_AUTH_OK) {
+			*upload_data_size = 0;
+			return http_respond_unauthorized(req) == 0 ? MHD_YES : MHD_NO;
+		}
+		/* authenticated: go on with this call as usual */
+	}
 	if (req->state == REQ_RESUMED) {
 		MHD_RESULT_T r = MHD_queue_response(conn, req->deferred_status, req->deferred_resp);
 		MHD_destroy_response(req->deferred_resp);
@@ -425,8 +530,10 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 		req->state = REQ_DONE;
 		return r;
 	}
-	if (req->state != REQ_NEW)
-		return MHD_YES;   /* deferred (spurious call) or already answered: drop further body */
+	if (req->state != REQ_NEW) {
+		*upload_data_size = 0;   /* deferred (spurious call) or already answered: drop further body */
+		return MHD_YES;
+	}
 
 	if (*upload_data_size) {
 		if (!req->early_status) {
@@ -461,7 +568,12 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 		return;
 	if (req->deferred_resp)
 		MHD_destroy_response(req->deferred_resp);
+	if (req->serving)
+		http_guard_serve_end(req->srv->guard);
+	http_guard_conn_idle(req->srv->guard, req->gconn, clock_mono());
+	size_t body_len = req->body.alloc;
 	strbuf_release(&req->body);
+	http_guard_body_freed(body_len);
 	free(req);
 	*con_cls = NULL;
 }
@@ -620,6 +732,20 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http", "libmicrohttpd", "detail", buf);
 }
 
+/* Connection accepted / closed: the request deadline's bookkeeping (closed comes before libmicrohttpd closes the fd). */
+static void http_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+				   enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? http_guard_conn_started(srv->guard, ci->connect_fd, clock_mono()) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_guard_conn_closed(srv->guard, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static char *http_tls_priorities(const struct webconfig *wc)
 {
 	int min = wc->min_version ? wc->min_version : 12;
@@ -644,6 +770,17 @@ struct http_server *http_server_start(const struct http_server_options *opt, con
 	srv->web = opt->web;
 	srv->max_body = opt->max_body;
 	pthread_mutex_init(&srv->lock, NULL);
+	struct http_guard_options go = {
+		.request_timeout = opt->request_timeout > 0 ? opt->request_timeout : 10,
+		.max_requests = opt->max_requests,
+		.check_host = opt->check_host || (opt->allowed_hosts && opt->allowed_hosts->n > 0),
+		.allowed_hosts = opt->allowed_hosts,
+	};
+	srv->guard = http_guard_new(&go);
+	if (http_guard_start(srv->guard) != 0) {
+		*err = xstrdup("cannot start the HTTP request deadline thread");
+		goto fail;
+	}
 	if (!opt->listen || opt->listen->n == 0) {
 		*err = xstrdup("no listen address");
 		goto fail;
@@ -664,11 +801,15 @@ struct http_server *http_server_start(const struct http_server_options *opt, con
 
 		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 				 MHD_USE_ERROR_LOG;
-		struct MHD_OptionItem o[16];
+		struct MHD_OptionItem o[20];
 		size_t n = 0;
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
-						  opt->max_connections ? opt->max_connections : 64, NULL };
+						  opt->max_connections ? opt->max_connections : 512, NULL };
+		if (opt->max_connections_per_ip)
+			o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, opt->max_connections_per_ip,
+							  NULL };
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_notify_connection, srv };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 						  opt->connection_timeout ? opt->connection_timeout : 30, NULL };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, NULL };
@@ -726,6 +867,8 @@ void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
+	/* A request suspended for its bcrypt is resumed first; then answer everything still deferred. */
+	http_guard_drain(srv->guard);
 	/* Answer everything still suspended, so libmicrohttpd can close those connections. */
 	for (;;) {
 		pthread_mutex_lock(&srv->lock);
@@ -745,6 +888,7 @@ void http_server_stop(struct http_server *srv)
 			close(srv->ls[i].fd);
 	}
 	pthread_mutex_destroy(&srv->lock);
+	http_guard_free(srv->guard);
 	free(srv->ls);
 	free(srv->routes);
 	free(srv);

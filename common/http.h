@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "common/http_guard.h"
 #include "common/strlist.h"
 
 struct webconfig;
@@ -18,6 +19,18 @@ struct snapshot_holder;
  *   HTTP_AUTH_HANDLER the handler decides (it may call http_req_basic_auth_ok()); used by
  *                     webhook endpoints that take bearer tokens.
  * Client certificates are verified for every route when the web config requires them.
+ * Authentication is decided on the request's headers, before any body is read (HTTP_AUTH_WEB, and
+ * HTTP_AUTH_HANDLER routes with a preauth callback): an unauthenticated client cannot make the
+ * server buffer a body.
+ *
+ * Connection model (http_guard.h has the details): libmicrohttpd's epoll thread (or thread pool)
+ * holds up to max_connections connections (max_connections_per_ip from one address); each request
+ * must arrive whole within request_timeout of its connection becoming ready for it, or its socket
+ * is shut down (an idle keep-alive connection is closed after request_timeout too); max_requests
+ * bounds the requests being served at once (503 beyond). Every response carries
+ * X-Content-Type-Options: nosniff, X-Frame-Options: DENY and Referrer-Policy: same-origin; HTML
+ * also a Content-Security-Policy without script. With check_host (or allowed_hosts given), a Host
+ * header that is not an IP address, a loopback name or an allowed name is answered 421.
  */
 enum http_method {
 	HTTP_GET = 1 << 0,
@@ -51,12 +64,20 @@ struct http_route {
 	struct snapshot_holder *snapshot;
 	void *arg;
 	bool prefix;
+	/* HTTP_AUTH_HANDLER only, optional: called on the headers before the body is read; false = refused
+	 * (it may respond itself; else 401). The handler still runs its own checks afterwards. */
+	bool (*preauth)(struct http_request *req, void *arg);
 };
 
 struct http_server_options {
 	const struct strlist *listen;   /* "[host]:port" entries; ":port" = all addresses */
 	struct webconfig *web;          /* NULL = plain HTTP, no users */
-	unsigned max_connections;       /* 0 = 64 */
+	unsigned max_connections;       /* connections held at once; 0 = 512 */
+	unsigned max_connections_per_ip; /* from one client address; 0 = unbounded */
+	unsigned max_requests;          /* requests being served at once (503 beyond); 0 = unbounded */
+	double request_timeout;         /* seconds for a whole request (line, headers, body); 0 = 10 */
+	bool check_host;                /* answer 421 to a Host that is not an address, loopback or allowed */
+	const struct strlist *allowed_hosts; /* names accepted in Host; non-empty implies check_host */
 	unsigned connection_timeout;    /* seconds; 0 = 30 */
 	size_t max_body;                /* request body bound; 0 = bodies are refused (413) */
 	unsigned threads;               /* 0 or 1: one internal epoll thread; N: thread pool */
@@ -89,8 +110,10 @@ const char *http_req_query(const struct http_request *req, const char *name);
 const char *http_req_body(const struct http_request *req, size_t *len);
 const char *http_req_remote(const struct http_request *req);   /* "ip:port" */
 bool http_req_accepts_gzip(const struct http_request *req);
-/* Checks the request's basic auth against web config users (false when there are none). */
+/* Checks the request's basic auth against web config users (false when there are none, or throttled). */
 bool http_req_basic_auth_ok(const struct http_request *req);
+/* The same with the throttled case apart (answer it with http_respond_throttled). */
+enum http_guard_auth http_req_web_auth(const struct http_request *req, unsigned *retry_after);
 /* Parses "Authorization: Basic ..." into newly allocated user and password. Returns 0 or -1. */
 int http_req_basic_credentials(const struct http_request *req, char **user, char **password);
 /* The bearer token of "Authorization: Bearer ..." or NULL. */
@@ -103,6 +126,8 @@ int http_respond_headers(struct http_request *req, unsigned status, const char *
 			 const void *body, size_t len, const char *const *extra_headers);
 /* Responds 401 with WWW-Authenticate: Basic. */
 int http_respond_unauthorized(struct http_request *req);
+/* Responds 429 with Retry-After (seconds, 0 = 1). */
+int http_respond_throttled(struct http_request *req, unsigned retry_after);
 int http_respond_snapshot(struct http_request *req, struct snapshot_holder *h);
 
 /*

@@ -627,6 +627,87 @@ def remediation():
                      "queue and store health.", variables, items, time_from="now-2d")
 
 
+# ---------------------------------------------------------------- Pi-hole
+
+def pihole():
+    h = 'instance=~"$instance", hostname=~"$hostname"'
+    items = [
+        row("Does DNS answer?"),
+        about(stat("DNS probe", targets((f"pihole_dns_probe_success{{{h}}}", "{{hostname}}")),
+                   mappings=vmap({"1": ("answers", GREEN), "0": ("FAILING", RED), "null": ("no probe", TEXT)}),
+                   th=thresholds(RED, (1, GREEN)), w=8, h=4),
+              "A real DNS query (the target's dns_probe name, type A) to each Pi-hole's DNS port, UDP with a TCP "
+              "retry on truncation. This is the failover signal: when one fails, clients must use the other."),
+        about(stat("Any Pi-hole answering", targets(f"max(pihole_dns_probe_success{{{h}}})"),
+                   mappings=vmap({"1": ("yes", GREEN), "0": ("NO DNS AT ALL", RED), "null": ("no probe", TEXT)}),
+                   th=thresholds(RED, (1, GREEN)), w=4, h=4),
+              "0 means primary and secondary both fail: alert PiholeAllDnsDown (critical)."),
+        stat("API", targets((f"pihole_up{{{h}}}", "{{hostname}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=6, h=4),
+        stat("Blocking", targets((f"pihole_blocking_enabled{{{h}}}", "{{hostname}}")),
+             mappings=vmap({"1": ("enabled", GREEN), "0": ("DISABLED", ORANGE), "null": ("unknown", TEXT)}),
+             th=thresholds(ORANGE, (1, GREEN)), w=6, h=4),
+        timeseries("DNS probe duration", targets((f"pihole_dns_probe_duration_seconds{{{h}}}", "{{hostname}}")),
+                   unit="s", w=12, h=7),
+        table("Probe outcome and API", targets(
+            (f"max by (hostname, result) (pihole_dns_probe_result{{{h}}})", None),
+            (f"max by (hostname, api, version) (pihole_api_info{{{h}}})", None),
+            (f"max by (hostname) (pihole_login_failing{{{h}}})", None), table=True),
+            rename={"result": "probe result", "Value #C": "login failing"},
+            exclude=("Time", "job", "__name__", "Value #A", "Value #B"), w=12, h=7),
+        table("Alerts firing now", targets(('ALERTS{alertstate="firing", alertname=~"Pihole.+"}', None), table=True),
+              exclude=("Time", "__name__", "alertstate", "Value"), w=24, h=5, sort=("severity", False)),
+
+        row("Queries"),
+        timeseries("Queries in the last 24 hours", targets(
+            (f"pihole_dns_queries_today{{{h}}}", "total {{hostname}}"),
+            (f"pihole_ads_blocked_today{{{h}}}", "blocked {{hostname}}"),
+            (f"pihole_queries_forwarded{{{h}}}", "forwarded {{hostname}}"),
+            (f"pihole_queries_cached{{{h}}}", "cached {{hostname}}")), unit="short", w=12, h=8),
+        timeseries("Blocked share", targets((f"pihole_ads_percentage_today{{{h}}}", "{{hostname}}")),
+                   unit="percent", w=6, h=8, max=100),
+        stat("Clients active", targets((f"pihole_unique_clients{{{h}}}", "{{hostname}}")), th=thresholds(BLUE),
+             color_mode="none", w=6, h=8, graph=True),
+        bargauge("Query types", targets((f"pihole_querytypes{{{h}}}", "{{hostname}} {{type}}")), unit="percent",
+                 th=thresholds(BLUE), max=100, w=8, h=9),
+        bargauge("Replies", targets((f"pihole_reply{{{h}}}", "{{hostname}} {{type}}")), unit="short",
+                 th=thresholds(BLUE), w=8, h=9),
+        bargauge("Forward destinations", targets((f"pihole_forward_destinations{{{h}}}", "{{hostname}} {{destination}}")),
+                 unit="percent", th=thresholds(BLUE), w=8, h=9),
+        timeseries("Upstream response time", targets(
+            (f"pihole_upstream_response_seconds{{{h}}}", "{{hostname}} {{destination}}")), unit="s", w=12, h=7),
+        table("Top domains and clients (when top_count is set)", targets(
+            (f"topk(10, pihole_top_queries{{{h}}})", None), (f"topk(10, pihole_top_ads{{{h}}})", None),
+            (f"topk(10, pihole_top_sources{{{h}}})", None), table=True),
+            rename={"Value #A": "queries", "Value #B": "blocked", "Value #C": "client queries"},
+            w=12, h=7),
+
+        row("Blocklists and sessions"),
+        stat("Gravity age", targets((f"time() - pihole_gravity_last_update_timestamp_seconds{{{h}}}", "{{hostname}}")),
+             unit="dtdurations", th=thresholds(GREEN, (8 * DAY, ORANGE), (14 * DAY, RED)), w=8, h=4),
+        stat("Domains on the blocklist", targets((f"pihole_domains_being_blocked{{{h}}}", "{{hostname}}")),
+             th=thresholds(BLUE), color_mode="none", w=8, h=4),
+        about(stat("Logins (range)", targets(
+            (f"sum by (hostname, result) (increase(pihole_logins_total{{{h}}}[$__range]))", "{{hostname}} {{result}}")),
+            th=thresholds(BLUE), color_mode="none", w=8, h=4),
+              "pihole_exporter logs in once and reuses its session: a steady stream of ok logins means sessions "
+              "expire between collections; seats_exceeded means another client leaks sessions."),
+        timeseries("Collection duration", targets((f"pihole_collect_duration_seconds{{{h}}}", "{{hostname}}")),
+                   unit="s", w=12, h=6),
+        timeseries("Failed collections by reason", targets(
+            (f"sum by (hostname, reason) (increase(pihole_collect_errors_total{{{h}}}[1h]))", "{{hostname}} {{reason}}")),
+            unit="short", w=12, h=6, bars=True),
+    ]
+    variables = [
+        var_query("instance", "Exporter", "label_values(pihole_build_info, instance)"),
+        var_query("hostname", "Pi-hole", 'label_values(pihole_up{instance=~"$instance"}, hostname)'),
+    ]
+    return dashboard("homeops-pihole", "homeops / DNS (Pi-hole)",
+                     "Does DNS answer: each Pi-hole's DNS probe and API, blocking, queries, upstreams, gravity age and "
+                     "the exporter's logins. Data: pihole_exporter (Pi-hole v6 and v5 API, DNS probes).",
+                     variables, items, time_from="now-24h")
+
+
 # ---------------------------------------------------------------- overview
 
 def overview():
@@ -634,11 +715,15 @@ def overview():
         row("Is everything watched?"),
         stat("homeops targets", targets(('up{job=~"homeops-.+"}', "{{job}} {{instance}}")), mappings=UP_DOWN,
              th=thresholds(RED, (1, GREEN)), w=12, h=4, no_value="no homeops scrape job"),
-        stat("Collections", targets(
-            ('label_replace({__name__=~"snapraid_up|smart_up"}, "exporter", "$1", "__name__", "(.+)_up")',
-             "{{exporter}} {{instance}}")), mappings=UP_DOWN, th=thresholds(RED, (1, GREEN)), w=12, h=4),
+        about(stat("Collections", targets(
+            ('label_replace({__name__=~"snapraid_up|smart_up|cifs_up|docker_up|pihole_up"}, "exporter", "$1", '
+             '"__name__", "(.+)_up")', "{{exporter}} {{hostname}} {{instance}}")), mappings=UP_DOWN,
+            th=thresholds(RED, (1, GREEN)), w=12, h=4),
+              "<p>_up of each exporter: its last collection succeeded. pihole_exporter has one per Pi-hole "
+              "(hostname); docker_up 0 means the Docker engine does not answer."),
         table("Alerts firing now", targets(
-            ('ALERTS{alertstate="firing", alertname=~"Snapraid.+|Smart.+|Homeops.+|Remediation.+"}', None), table=True),
+            ('ALERTS{alertstate="firing", alertname=~"Snapraid.+|Smart.+|Cifs.+|Docker.+|Pihole.+|Homeops.+|Remediation.+"}',
+             None), table=True),
             exclude=("Time", "__name__", "alertstate", "Value"), h=8, sort=("severity", False)),
 
         row("SnapRAID"),
@@ -661,6 +746,62 @@ def overview():
         stat("Most worn NVMe", targets("max(smart_nvme_percentage_used_ratio)"), unit="percentunit",
              th=thresholds(GREEN, (0.8, ORANGE), (1, RED)), w=5, no_value="no NVMe"),
 
+        row("Mounts"),
+        stat("Expected mounts", targets("count(cifs_mount_expected == 1)"), th=thresholds(BLUE), color_mode="none",
+             w=4, no_value="0"),
+        stat("Mounted", targets("count(cifs_mount_expected == 1 and on (job, instance, mountpoint) cifs_mount_mounted == 1)"
+                                " or vector(0)"), th=thresholds(BLUE), color_mode="none", w=4),
+        about(stat("Missing", targets(
+            "count((cifs_mount_expected == 1) and on (job, instance, mountpoint) (cifs_mount_mounted == 0)"
+            " unless on (job, instance, mountpoint) (cifs_mount_automount_armed == 1)) or vector(0)"),
+            th=thresholds(GREEN, (1, RED)), w=4),
+              "Expected mounts (fstab, --cifs.mount) with nothing mounted and no automount armed."),
+        about(stat("Not responding", targets(
+            "count(cifs_mount_responsive == 0 unless on (job, instance, mountpoint) cifs_mount_stuck == 1) or vector(0)"),
+            th=thresholds(GREEN, (1, ORANGE)), w=4),
+              "Mounted, but statfs or reading a directory fails: the server is gone, refuses the share, or the "
+              "mount is stale."),
+        about(stat("Stuck", targets("count(cifs_mount_stuck == 1) or vector(0)"), th=thresholds(GREEN, (1, RED)), w=4),
+              "A probe has been blocked in the kernel past its timeout: every process touching the mount hangs."),
+        about(stat("Written underneath", targets("sum(cifs_mount_underlying_entries) or vector(0)"),
+                   th=thresholds(GREEN, (1, RED)), w=4),
+              "Entries written into the local directory of an expected mountpoint while its share was not mounted."),
+
+        row("Containers"),
+        stat("Running", targets("sum(docker_containers_running)"), th=thresholds(BLUE), color_mode="none", w=4,
+             no_value="no engine"),
+        stat("Unhealthy", targets('count(docker_container_health_status{status="unhealthy"} == 1) or vector(0)'),
+             th=thresholds(GREEN, (1, ORANGE)), w=5),
+        about(stat("Restarting (15m)", targets(
+            'count(max by (job, instance, name) (docker_container_state{state="restarting"} == 1'
+            ' or increase(docker_container_restarts_total[15m]) > 0)) or vector(0)'),
+            th=thresholds(GREEN, (1, ORANGE)), w=5),
+              "Containers restarting now or restarted by their restart policy in the last 15 minutes."),
+        about(stat("OOM-killed", targets("count(docker_container_oom_killed == 1) or vector(0)"),
+                   th=thresholds(GREEN, (1, ORANGE)), w=5),
+              "Containers whose last exit was the kernel's OOM killer at their memory limit."),
+        about(stat("Exited non-zero", targets(
+            'count((docker_container_exit_code != 0 and docker_container_exit_code != 143)'
+            ' and on (job, instance, name) docker_container_state{state="exited"} == 1) or vector(0)'),
+            th=thresholds(GREEN, (1, ORANGE)), w=5),
+              "Stopped containers whose last exit code was not 0 nor 143 (docker stop). Those meant to run "
+              "(with a restart policy) raise DockerContainerExitedNonZero."),
+
+        row("Network"),
+        about(stat("DNS probe", targets(("pihole_dns_probe_success", "{{hostname}}")),
+                   mappings=vmap({"1": ("answers", GREEN), "0": ("FAILING", RED), "null": ("no probe", TEXT)}),
+                   th=thresholds(RED, (1, GREEN)), w=8, no_value="no Pi-hole"),
+              "A real DNS query to each Pi-hole's DNS port: when one fails, clients must use the other."),
+        about(stat("Any Pi-hole answering", targets("max(pihole_dns_probe_success)"),
+                   mappings=vmap({"1": ("yes", GREEN), "0": ("NO DNS AT ALL", RED), "null": ("no probe", TEXT)}),
+                   th=thresholds(RED, (1, GREEN)), w=4),
+              "0: primary and secondary both fail (PiholeAllDnsDown, critical)."),
+        stat("Pi-hole API", targets(("pihole_up", "{{hostname}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=6),
+        stat("Blocking", targets(("pihole_blocking_enabled", "{{hostname}}")),
+             mappings=vmap({"1": ("enabled", GREEN), "0": ("DISABLED", ORANGE), "null": ("unknown", TEXT)}),
+             th=thresholds(ORANGE, (1, GREEN)), w=6),
+
         row("Remediation"),
         stat("Remediation", targets(("remediation_paused", "{{instance}}")),
              mappings=vmap({"0": ("active", GREEN), "1": ("PAUSED", ORANGE)}), th=thresholds(GREEN), w=4),
@@ -675,8 +816,9 @@ def overview():
              th=thresholds(GREEN, (1, YELLOW), (10, ORANGE)), w=5),
     ]
     return dashboard("homeops-overview", "homeops / Overview",
-                     "The home server at a glance: are the homeops programs scraped and collecting, what is "
-                     "firing, parity, disks and remediation.", [], items, time_from="now-24h")
+                     "The home server at a glance, layer by layer: are the homeops programs scraped and collecting, "
+                     "what is firing, parity, disks, mounts, containers, DNS and remediation.", [], items,
+                     time_from="now-24h")
 
 
 DASHBOARDS = {
@@ -684,8 +826,128 @@ DASHBOARDS = {
     "homeops-snapraid.json": snapraid,
     "homeops-smart.json": smart,
     "homeops-remediation.json": remediation,
+    "homeops-pihole.json": pihole,
 }
 
+
+# ---------------------------------------------------------------- CIFS mounts (one block: function and registration)
+
+def cifs():
+    i = 'instance=~"$instance"'
+    m = 'instance=~"$instance", mountpoint=~"$mountpoint"'
+    state = (
+        f'label_replace((cifs_mount_expected{{{m}}} == 1) and on (job, instance, mountpoint) (cifs_mount_mounted{{{m}}} == 0)'
+        f' unless on (job, instance, mountpoint) (cifs_mount_automount_armed{{{m}}} == 1), "state", "MISSING", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_stuck{{{m}}} == 1, "state", "HANGS", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_responsive{{{m}}} == 0, "state", "FAILING", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_responsive{{{m}}} == 1, "state", "answering", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_automount_armed{{{m}}} == 1, "state", "automount armed", "", "")'
+        f' or on (job, instance, mountpoint) label_replace(cifs_mount_mounted{{{m}}}, "state", "not probed", "", "")'
+    )
+    s = 'instance=~"$instance"'
+    items = [
+        row("Are the shares there and answering?"),
+        stat("Expected mounts", targets(f"count(cifs_mount_expected{{{m}}} == 1)"), th=thresholds(BLUE),
+             color_mode="none", w=4, no_value="0"),
+        about(stat("Missing", targets(
+            f"count((cifs_mount_expected{{{m}}} == 1) and on (job, instance, mountpoint) (cifs_mount_mounted{{{m}}} == 0)"
+            f" unless on (job, instance, mountpoint) (cifs_mount_automount_armed{{{m}}} == 1)) or vector(0)"),
+            th=thresholds(GREEN, (1, RED)), w=4),
+              "Expected mounts (fstab, --cifs.mount) with nothing mounted and no automount armed."),
+        stat("Hanging", targets(f"count(cifs_mount_stuck{{{m}}} == 1) or vector(0)"),
+             th=thresholds(GREEN, (1, RED)), w=4),
+        stat("Failing", targets(f"count(cifs_mount_responsive{{{m}}} == 0 unless on (job, instance, mountpoint) "
+                                f"cifs_mount_stuck{{{m}}} == 1) or vector(0)"),
+             th=thresholds(GREEN, (1, ORANGE)), w=4),
+        about(stat("Data under unmounted mountpoints", targets(f"sum(cifs_mount_underlying_entries{{{m}}}) or vector(0)"),
+                   th=thresholds(GREEN, (1, RED)), w=4),
+              "Entries written into the local directory of an expected mountpoint while its share was not "
+              "mounted. Mounting the share would hide them: see the CifsDataUnderMountpoint runbook."),
+        stat("Mount alerts firing", targets('count(ALERTS{alertstate="firing", alertname=~"Cifs.+"}) or vector(0)'),
+             th=thresholds(GREEN, (1, RED)), w=4),
+        about(table("Mounts", targets(
+            (f"max by (instance, mountpoint, share) (cifs_mount_expected{{{m}}})", None),
+            (f"max by (instance, mountpoint, state) ({state})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_automount_armed{{{m}}})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_readonly{{{m}}})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_probe_duration_seconds{{{m}}})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_avail_bytes{{{m}}})", None),
+            (f"max by (instance, mountpoint) (1 - cifs_mount_avail_bytes{{{m}}} / cifs_mount_size_bytes{{{m}}})", None),
+            (f"max by (instance, mountpoint) (cifs_mount_underlying_entries{{{m}}})", None), table=True),
+            rename={"Value #A": "Expected", "Value #C": "Automount", "Value #D": "Read-only",
+                    "Value #E": "Probe s", "Value #F": "Available", "Value #G": "Used", "Value #H": "Written underneath"},
+            exclude=("Time", "job", "__name__", "Value #B"), h=9,
+            overrides=[colored_column("Probe s", thresholds(GREEN, (1, ORANGE), (5, RED))),
+                       colored_column("Written underneath", thresholds(GREEN, (1, RED)))],
+            sort=("mountpoint", False)),
+              "One row per mountpoint that is expected or has a counted filesystem type mounted. state: answering, "
+              "FAILING (the probe returns an error), HANGS (the probe is blocked in the kernel), MISSING (expected, "
+              "not mounted), automount armed (mounted on first access), not probed. Probe s: the last probe's time, "
+              "or how long the hanging one has been blocked."),
+
+        row("Probes"),
+        timeseries("Probe duration", targets(
+            (f"cifs_mount_probe_duration_seconds{{{m}}}", "{{mountpoint}}")), unit="s", w=12, h=8),
+        timeseries("Answering (1) / failing or hanging (0)", targets(
+            (f"cifs_mount_responsive{{{m}}}", "{{mountpoint}}")), unit="short", w=12, h=8, max=1,
+            legend_calcs=("lastNotNull", "min")),
+        timeseries("Space available", targets(
+            (f"cifs_mount_avail_bytes{{{m}}}", "{{mountpoint}}")), unit="bytes", w=12, h=8),
+        timeseries("Mounted (1) / not (0)", targets(
+            (f"cifs_mount_mounted{{{m}}}", "{{mountpoint}}")), unit="short", w=12, h=8, max=1,
+            legend_calcs=("lastNotNull", "min")),
+
+        row("Kernel SMB client (/proc/fs/cifs)"),
+        stat("Sessions", targets(f"sum(cifs_sessions{{{s}}})"), th=thresholds(BLUE), color_mode="none", w=4,
+             no_value="cifs not loaded"),
+        stat("Tree connections", targets(f"sum(cifs_shares{{{s}}})"), th=thresholds(BLUE), color_mode="none", w=4,
+             no_value="cifs not loaded"),
+        stat("Disconnected shares", targets(f"count(cifs_share_connected{{{s}}} == 0) or vector(0)"),
+             th=thresholds(GREEN, (1, RED)), w=4),
+        stat("Reconnects (1h)", targets(f"sum(increase(cifs_reconnects_total{{{s}}}[1h])) or vector(0)"),
+             th=thresholds(GREEN, (1, YELLOW), (4, ORANGE)), w=4, decimals=0),
+        table("Shares", targets(
+            (f"max by (instance, server, share) (cifs_share_connected{{{s}}})", None), table=True),
+            rename={"Value": "Connected"}, w=8, h=4,
+            overrides=[colored_column("Connected", thresholds(RED, (1, GREEN)), mode="color-background")]),
+        timeseries("Bytes read and written", targets(
+            (f"rate(cifs_share_read_bytes_total{{{s}}}[$__rate_interval])", "read {{share}}"),
+            (f"rate(cifs_share_written_bytes_total{{{s}}}[$__rate_interval])", "written {{share}}")),
+            unit="Bps", w=12, h=8),
+        timeseries("SMB operations by type", targets(
+            (f"sum by (share, op) (rate(cifs_share_operations_total{{{s}}}[$__rate_interval]))", "{{share}} {{op}}")),
+            unit="ops", w=12, h=8),
+        timeseries("Failed SMB operations", targets(
+            (f"sum by (share, op) (rate(cifs_share_operations_failed_total{{{s}}}[$__rate_interval]))",
+             "{{share}} {{op}}")), unit="ops", w=12, h=8),
+        timeseries("Reconnects", targets(
+            (f"increase(cifs_reconnects_total{{{s}}}[1h])", "{{kind}} per hour")), unit="short", w=12, h=8),
+
+        row("cifs_mount_exporter"),
+        stat("Collection", targets((f"cifs_up{{{i}}}", "{{instance}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=4),
+        stat("Last collection", targets((f"time() - cifs_last_collect_timestamp_seconds{{{i}}}", "{{instance}}")),
+             unit="s", th=thresholds(GREEN, (120, ORANGE), (600, RED)), w=4),
+        about(stat("Blocked probe threads", targets((f"cifs_probes_in_flight{{{i}}}", "{{instance}}")),
+                   th=thresholds(GREEN, (1, ORANGE)), w=4),
+              "Probe calls still blocked in the kernel after a round: one per hanging mount, never more."),
+        timeseries("Collection duration", targets(
+            (f"cifs_collect_duration_seconds{{{i}}}", "{{instance}}")), unit="s", w=6, h=4),
+        timeseries("Failed collections by reason", targets(
+            (f"sum by (instance, reason) (increase(cifs_collect_errors_total{{{i}}}[1h]))", "{{instance}} {{reason}}")),
+            unit="short", w=6, h=4, bars=True),
+    ]
+    variables = [
+        var_query("instance", "Instance", "label_values(cifs_up, instance)"),
+        var_query("mountpoint", "Mountpoint", 'label_values(cifs_mount_mounted{instance=~"$instance"}, mountpoint)'),
+    ]
+    return dashboard("homeops-cifs", "homeops / Mounts (CIFS/SMB)",
+                     "Are the expected shares mounted and answering, is anything hanging or written underneath an "
+                     "unmounted mountpoint, and how the kernel SMB client is doing. Data: cifs_mount_exporter.",
+                     variables, items, time_from="now-24h")
+
+
+DASHBOARDS["homeops-cifs.json"] = cifs
 
 def render(fn):
     return json.dumps(fn(), indent=2, ensure_ascii=False) + "\n"

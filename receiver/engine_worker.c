@@ -118,6 +118,7 @@ static void engine_process(struct engine *e, struct job *j)
 	struct rcv_config *cfg = engine_config(e);
 	const struct playbook *pb = config_playbook(cfg, j->playbook);
 	struct strlist env = STRLIST_INIT;
+	struct strbuf note = STRBUF_INIT;   /* what the environment left out, first in the recorded output */
 	struct run_outcome out;
 	char *argv = NULL, *err = NULL, idbuf[32];
 	int pipefd[2] = { -1, -1 };
@@ -129,7 +130,7 @@ static void engine_process(struct engine *e, struct job *j)
 		goto out;
 	}
 	struct run_context ctx = { .run_id = j->run_id, .playbook = pb->name, .attempt = j->attempt,
-				   .trigger = j->trigger, .extra = &pb->env };
+				   .trigger = j->trigger, .extra = &pb->env, .note = &note };
 	if (run_build_env(j->alert_json, j->alert_json_len, &ctx, &env, &err)) {
 		engine_fail_job(e, j, err);
 		goto out;
@@ -157,6 +158,12 @@ static void engine_process(struct engine *e, struct job *j)
 	log_info("engine", "run started", "run", idbuf, "playbook", pb->name, "alertname", j->alertname, "fingerprint",
 		 j->fingerprint);
 	run_execute(pb, j->alert_json, j->alert_json_len, &env, pipefd[0], &j->cancel_reason, &out);
+	if (note.len) {
+		strbuf_add(&note, out.output.buf ? out.output.buf : "", out.output.len);
+		struct strbuf tmp = out.output;
+		out.output = note;
+		note = tmp;
+	}
 	pthread_mutex_lock(&e->lock);
 	j->cancel_pipe[0] = j->cancel_pipe[1] = -1;
 	pthread_mutex_unlock(&e->lock);
@@ -172,6 +179,7 @@ out:
 	if (pipefd[1] >= 0)
 		close(pipefd[1]);
 	run_outcome_release(&out);
+	strbuf_release(&note);
 	strlist_clear(&env);
 	free(argv);
 	free(err);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -23,6 +24,9 @@ struct rhttp {
 	struct rhttp_options o;
 	char *telemetry_path;
 };
+
+static bool rhttp_same_origin(struct http_request *req);
+static const char *rhttp_csrf_refusal(struct http_request *req);
 
 /* One server per process; the routes' arg points here. */
 static struct rhttp rhttp_ctx;
@@ -81,9 +85,28 @@ static bool rhttp_api_ok(struct http_request *req)
 	return ok;
 }
 
-static bool rhttp_web_ok(struct http_request *req)
+static bool rhttp_api_preauth(struct http_request *req, void *arg)
 {
-	return !rhttp_web_users() || http_req_basic_auth_ok(req);
+	(void)arg;
+	return rhttp_api_ok(req);
+}
+
+/* The webhook's credentials, checked on the headers (a path that is no receiver goes on to its 404). */
+static bool rhttp_webhook_preauth(struct http_request *req, void *arg)
+{
+	struct rcv_config *cfg = engine_config(rhttp_ctx.o.engine);
+	const struct rcv_receiver *r = config_receiver_by_path(cfg, http_req_path(req));
+	bool ok = !r || strcmp(http_req_method(req), "POST") != 0 || rhttp_receiver_ok(req, r);
+	(void)arg;
+	if (!ok) {
+		const char *hdr[] = { "WWW-Authenticate", r->bearer_token ? "Bearer realm=\"homeops\"" : "Basic realm=\"homeops\"",
+				      NULL };
+		rmetrics_webhook(401);
+		log_warn("http", "webhook authentication failed", "receiver", r->name, "remote", http_req_remote(req));
+		http_respond_headers(req, 401, HTTP_CONTENT_TYPE_TEXT, "Unauthorized\n", 13, hdr);
+	}
+	config_unref(cfg);
+	return ok;
 }
 
 static int rhttp_json(struct http_request *req, unsigned status, const struct strbuf *sb)
@@ -145,6 +168,10 @@ static int rhttp_webhook(struct http_request *req, void *arg)
 		rc = http_respond_headers(req, 405, HTTP_CONTENT_TYPE_TEXT, "Method Not Allowed\n", 19, hdr);
 		goto out;
 	}
+	if (http_req_header(req, "Origin") && !rhttp_same_origin(req)) {
+		rc = rhttp_text(req, 403, "Forbidden: cross-origin request\n");
+		goto out;
+	}
 	if (!rhttp_receiver_ok(req, r)) {
 		const char *hdr[] = { "WWW-Authenticate", r->bearer_token ? "Bearer realm=\"homeops\"" : "Basic realm=\"homeops\"",
 				      NULL };
@@ -202,6 +229,14 @@ static int rhttp_reload(struct http_request *req, void *arg)
 	(void)arg;
 	if (!rhttp_api_ok(req))
 		return http_respond_unauthorized(req);
+	const char *refusal = rhttp_csrf_refusal(req);
+	if (refusal) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "Forbidden: %s\n", refusal);
+		int rc = http_respond(req, 403, HTTP_CONTENT_TYPE_TEXT, sb.buf, sb.len);
+		strbuf_release(&sb);
+		return rc;
+	}
 	if (rhttp_ctx.o.reload(rhttp_ctx.o.reload_arg, &err) != 0) {
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addf(&sb, "failed to reload config: %s\n", err ? err : "unknown error");
@@ -269,6 +304,8 @@ static int rhttp_page(struct http_request *req, void *arg)
 {
 	struct strbuf sb = STRBUF_INIT;
 	(void)arg;
+	if (!rhttp_api_ok(req))
+		return http_respond_unauthorized(req);
 	status_page(rhttp_ctx.o.engine, HOMEOPS_VERSION, &sb);
 	int rc = http_respond(req, 200, HTTP_CONTENT_TYPE_HTML, strbuf_cstr(&sb), sb.len);
 	strbuf_release(&sb);
@@ -334,6 +371,25 @@ static bool rhttp_same_origin(struct http_request *req)
 	p += 3;
 	size_t hl = strlen(host);
 	return strncmp(p, host, hl) == 0 && (p[hl] == '\0' || p[hl] == '/');
+}
+
+/*
+ * A state-changing API call: JSON content type or X-Requested-With (a cross-site page cannot send either
+ * without a CORS preflight, never granted), and a same-origin Origin when one is sent. Returns the reason
+ * to refuse, or NULL.
+ */
+static const char *rhttp_csrf_refusal(struct http_request *req)
+{
+	const char *ct = http_req_header(req, "Content-Type");
+	const char *xrw = http_req_header(req, "X-Requested-With");
+	const char *origin = http_req_header(req, "Origin");
+	bool json = ct && strncasecmp(ct, "application/json", 16) == 0 &&
+		    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+	if (!json && !(xrw && *xrw))
+		return "state-changing requests need Content-Type: application/json or an X-Requested-With header";
+	if (origin && !rhttp_same_origin(req))
+		return "cross-origin request refused";
+	return NULL;
 }
 
 enum rhttp_action { ACT_NONE, ACT_PAUSE, ACT_RESUME, ACT_ENABLE, ACT_DISABLE, ACT_RUN };
@@ -447,6 +503,9 @@ static int rhttp_api(struct http_request *req, void *arg)
 		return http_respond_unauthorized(req);
 	if (strcmp(http_req_method(req), "POST") != 0)
 		return rhttp_api_get(req, rest);
+	const char *refusal = rhttp_csrf_refusal(req);
+	if (refusal)
+		return rhttp_json_error(req, 403, refusal);
 	enum rhttp_action act = rhttp_parse_action(rest, name, sizeof(name));
 	if (act == ACT_NONE)
 		return rhttp_json_error(req, 404, "not found");
@@ -491,7 +550,7 @@ static int rhttp_ui(struct http_request *req, void *arg)
 	(void)arg;
 
 	if (strcmp(http_req_method(req), "POST") != 0) {
-		if (!rhttp_web_ok(req))
+		if (!rhttp_api_ok(req))
 			return http_respond_unauthorized(req);
 		if (strncmp(rest, "runs/", 5) == 0) {
 			long long id = rhttp_ll(rest + 5, -1);
@@ -545,21 +604,28 @@ struct http_server *rhttp_start(const struct rhttp_options *o, char **err)
 	struct http_route routes[] = {
 		{ .path = "/-/healthy", .methods = HTTP_GET, .auth = HTTP_AUTH_NONE, .handler = rhttp_healthy },
 		{ .path = "/-/ready", .methods = HTTP_GET, .auth = HTTP_AUTH_NONE, .handler = rhttp_ready },
-		{ .path = "/-/reload", .methods = HTTP_POST | HTTP_PUT, .auth = HTTP_AUTH_HANDLER, .handler = rhttp_reload },
+		{ .path = "/-/reload", .methods = HTTP_POST | HTTP_PUT, .auth = HTTP_AUTH_HANDLER, .handler = rhttp_reload,
+		  .preauth = rhttp_api_preauth },
 		{ .path = o->telemetry_path, .methods = HTTP_GET, .auth = HTTP_AUTH_WEB, .handler = rhttp_metrics },
-		{ .path = "/", .methods = HTTP_GET, .auth = HTTP_AUTH_WEB, .handler = rhttp_page },
+		{ .path = "/", .methods = HTTP_GET, .auth = HTTP_AUTH_HANDLER, .handler = rhttp_page,
+		  .preauth = rhttp_api_preauth },
 		{ .path = "/api/v1/", .methods = HTTP_GET | HTTP_POST, .auth = HTTP_AUTH_HANDLER, .handler = rhttp_api,
-		  .prefix = true },
+		  .prefix = true, .preauth = rhttp_api_preauth },
 		{ .path = "/ui/", .methods = HTTP_GET | HTTP_POST, .auth = HTTP_AUTH_HANDLER, .handler = rhttp_ui,
-		  .prefix = true },
+		  .prefix = true, .preauth = rhttp_api_preauth },
 		/* everything else: a configured webhook path (looked up per request, so reload can change it) or 404 */
 		{ .path = "/", .methods = HTTP_GET | HTTP_POST | HTTP_PUT | HTTP_DELETE, .auth = HTTP_AUTH_HANDLER,
-		  .handler = rhttp_webhook, .prefix = true },
+		  .handler = rhttp_webhook, .prefix = true, .preauth = rhttp_webhook_preauth },
 	};
 	struct http_server_options opt = {
 		.listen = o->listen,
 		.web = o->web,
 		.max_connections = o->max_connections,
+		.max_connections_per_ip = o->max_connections_per_ip,
+		.max_requests = o->max_requests,
+		.request_timeout = o->request_timeout,
+		.check_host = true,
+		.allowed_hosts = o->allowed_hosts,
 		.connection_timeout = 30,
 		.max_body = o->max_body,
 		.threads = o->threads,

@@ -208,7 +208,10 @@ int main(int argc, char **argv)
 		log_warn("main", "dry run: runs are recorded, never executed");
 
 	struct rhttp_options ho = { .listen = &M.cf.listen, .web = web, .max_body = (size_t)M.max_body,
-				    .max_connections = (unsigned)M.cf.max_requests, .threads = (unsigned)M.web_threads,
+				    .max_connections = (unsigned)M.cf.max_connections,
+				    .max_connections_per_ip = (unsigned)M.cf.max_connections_per_ip,
+				    .max_requests = (unsigned)M.cf.max_requests, .request_timeout = M.cf.request_timeout,
+				    .allowed_hosts = &M.cf.allowed_hosts, .threads = (unsigned)M.web_threads,
 				    .telemetry_path = M.cf.telemetry_path, .procfs = M.cf.procfs, .engine = M.engine,
 				    .reload = main_reload };
 	srv = rhttp_start(&ho, &err);
@@ -256,6 +259,7 @@ out:
 	webconfig_free(web);
 	free(err);
 	strlist_clear(&M.cf.listen);
+	strlist_clear(&M.cf.allowed_hosts);
 	flagset_free(fs);
 	return rc;
 }

@@ -24,7 +24,8 @@ void run_env_name(const char *name, struct strbuf *out)
 	}
 }
 
-/* Adds NAME=value unless NAME is already in env (first definition wins). */
+/* Adds NAME=value unless NAME is already in env (first definition wins). Linear: used only for the
+ * fixed variables, the playbook's env: and the passed-through ones, after at most RUN_ENV_MAX_VARS others. */
 static void run_env_add(struct strlist *env, const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	for (size_t i = 0; i < env->n; i++)
@@ -49,42 +50,104 @@ static const char *run_json_str(json_t *obj, const char *key)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
-static int run_cmp_keys(const void *a, const void *b)
+/* One string member of labels or annotations, as a candidate variable. */
+struct run_env_item {
+	const char *key;
+	const char *value;
+	size_t vlen;
+	char *name;            /* prefix + run_env_name(key) */
+	bool collides;
+};
+
+static int run_cmp_items(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const struct run_env_item *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : strcmp(x->key, y->key);
 }
 
-/* Adds prefix+NAME for every string member of obj, in bytewise name order. */
-static void run_env_set(struct strlist *env, json_t *obj, const char *prefix)
+/* What was left out, for HOMEOPS_ENV_OMITTED and the note in the run's output. */
+struct run_omitted {
+	struct strbuf names;     /* "a.b,a-b,annotation:x" (bounded) */
+	size_t count, colliding, too_long, over_limit;
+};
+
+static void run_omit(struct run_omitted *om, const char *kind, const char *key)
+{
+	om->count++;
+	if (om->names.len >= RUN_ENV_MAX_OMITTED_LIST)
+		return;
+	if (om->names.len)
+		strbuf_addch(&om->names, ',');
+	if (strcmp(kind, "label") != 0)
+		strbuf_addf(&om->names, "%s:", kind);
+	strbuf_addstr(&om->names, key);
+	if (om->names.len >= RUN_ENV_MAX_OMITTED_LIST)
+		strbuf_addstr(&om->names, ",...");
+}
+
+/*
+ * Adds prefix+NAME for every string member of obj, in bytewise name order, in O(n log n): names
+ * that map to the same variable are all left out (none may shadow another), and so is what does
+ * not fit the bounds (*nvars, *nbytes count what was added so far).
+ */
+static void run_env_set(struct strlist *env, json_t *obj, const char *prefix, const char *kind,
+			size_t *nvars, size_t *nbytes, struct run_omitted *om)
 {
 	const char *key;
 	json_t *val;
-	const char **keys;
+	struct run_env_item *items;
 	size_t n = 0;
 	struct strbuf name = STRBUF_INIT;
 
 	if (!json_is_object(obj))
 		return;
-	keys = xcalloc(json_object_size(obj) + 1, sizeof(*keys));
+	items = xcalloc(json_object_size(obj) + 1, sizeof(*items));
 	json_object_foreach(obj, key, val) {
-		if (json_is_string(val))
-			keys[n++] = key;
-	}
-	qsort(keys, n, sizeof(*keys), run_cmp_keys);
-	for (size_t i = 0; i < n; i++) {
-		json_t *v = json_object_get(obj, keys[i]);
+		if (!json_is_string(val))
+			continue;
 		strbuf_reset(&name);
 		strbuf_addstr(&name, prefix);
-		run_env_name(keys[i], &name);
-		run_env_add(env, name.buf, name.len, json_string_value(v), json_string_length(v));
+		run_env_name(key, &name);
+		items[n].key = key;
+		items[n].value = json_string_value(val);
+		items[n].vlen = json_string_length(val);
+		items[n].name = xstrdup(name.buf);
+		n++;
+	}
+	qsort(items, n, sizeof(*items), run_cmp_items);
+	for (size_t i = 0; i + 1 < n; i++)
+		if (strcmp(items[i].name, items[i + 1].name) == 0)
+			items[i].collides = items[i + 1].collides = true;
+	for (size_t i = 0; i < n; i++) {
+		struct run_env_item *it = &items[i];
+		size_t bytes = strlen(it->name) + it->vlen + 2;
+		if (it->collides) {
+			om->colliding++;
+			run_omit(om, kind, it->key);
+		} else if (it->vlen > RUN_ENV_MAX_VALUE || memchr(it->value, '\0', it->vlen)) {
+			om->too_long++;
+			run_omit(om, kind, it->key);
+		} else if (*nvars >= RUN_ENV_MAX_VARS || *nbytes + bytes > RUN_ENV_MAX_BYTES) {
+			om->over_limit++;
+			run_omit(om, kind, it->key);
+		} else {
+			/* no scan: prefixed names cannot meet the fixed ones, and the sort found the collisions */
+			strlist_pushf(env, "%s=%.*s", it->name, (int)it->vlen, it->value);
+			(*nvars)++;
+			*nbytes += bytes;
+		}
+		free(it->name);
 	}
 	strbuf_release(&name);
-	free(keys);
+	free(items);
 }
 
 int run_build_env(const char *alert_json, size_t len, const struct run_context *ctx, struct strlist *env,
 		  char **err)
 {
+	struct run_omitted om = { STRBUF_INIT, 0, 0, 0, 0 };
+	size_t nvars = 0, nbytes = 0;
 	json_error_t jerr;
 	json_t *a = json_loadb(alert_json, len, 0, &jerr), *labels;
 	char num[32];
@@ -109,8 +172,25 @@ int run_build_env(const char *alert_json, size_t len, const struct run_context *
 	snprintf(num, sizeof(num), "%d", ctx->attempt);
 	run_env_adds(env, "HOMEOPS_ATTEMPT", num);
 	run_env_adds(env, "HOMEOPS_TRIGGER", ctx->trigger ? ctx->trigger : "alert");
-	run_env_set(env, labels, "HOMEOPS_LABEL_");
-	run_env_set(env, json_object_get(a, "annotations"), "HOMEOPS_ANNOTATION_");
+	run_env_set(env, labels, "HOMEOPS_LABEL_", "label", &nvars, &nbytes, &om);
+	run_env_set(env, json_object_get(a, "annotations"), "HOMEOPS_ANNOTATION_", "annotation", &nvars, &nbytes, &om);
+	if (om.count) {
+		run_env_adds(env, "HOMEOPS_ENV_OMITTED", om.names.buf);
+		if (ctx->note) {
+			strbuf_addf(ctx->note, "[homeops] %zu label/annotation variable(s) not in the environment (the alert "
+				    "JSON on stdin has them all):", om.count);
+			if (om.colliding)
+				strbuf_addf(ctx->note, " %zu map to the same variable name as another;", om.colliding);
+			if (om.too_long)
+				strbuf_addf(ctx->note, " %zu value(s) over %u bytes or with NUL;", om.too_long,
+					    (unsigned)RUN_ENV_MAX_VALUE);
+			if (om.over_limit)
+				strbuf_addf(ctx->note, " %zu over the limits of %u variables / %u bytes;", om.over_limit,
+					    (unsigned)RUN_ENV_MAX_VARS, (unsigned)RUN_ENV_MAX_BYTES);
+			strbuf_addf(ctx->note, " left out: %s\n", om.names.buf);
+		}
+	}
+	strbuf_release(&om.names);
 	for (size_t i = 0; ctx->extra && i < ctx->extra->n; i++) {
 		const char *kv = ctx->extra->items[i], *eq = strchr(kv, '=');
 		if (eq)

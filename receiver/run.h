@@ -14,17 +14,27 @@
  *   HOMEOPS_GENERATOR_URL, HOMEOPS_RUN_ID, HOMEOPS_PLAYBOOK, HOMEOPS_ATTEMPT, HOMEOPS_TRIGGER,
  *   HOMEOPS_DRY_RUN (only with --dry-run... never set: dry runs do not execute),
  *   HOMEOPS_LABEL_<NAME> for every label, HOMEOPS_ANNOTATION_<NAME> for every annotation, where
- *   NAME is the name upper-cased with every byte outside A-Z0-9_ replaced by '_' (names that
- *   collide after this keep the first in bytewise order; the JSON on stdin has them all),
+ *   NAME is the name upper-cased with every byte outside A-Z0-9_ replaced by '_',
  *   then the playbook's env:, then PATH (the receiver's, or a safe default), HOME, LANG, TZ.
+ * Left out (the JSON on stdin has them all): every label or annotation whose variable name is also
+ * another's ("a.b", "a-b", "a_b": all three, none shadows another), a value over
+ * RUN_ENV_MAX_VALUE bytes, and what would pass RUN_ENV_MAX_VARS variables or RUN_ENV_MAX_BYTES
+ * bytes (in bytewise name order). Then HOMEOPS_ENV_OMITTED lists the names left out (comma
+ * separated, annotations as "annotation:<name>", at most about 4 KiB then ",...") and ctx->note
+ * receives a line saying so, for the run's recorded output. Built in O(n log n).
  * Values are passed byte for byte; nothing is ever given to a shell.
  */
+#define RUN_ENV_MAX_VARS 256u
+#define RUN_ENV_MAX_VALUE (16u * 1024)
+#define RUN_ENV_MAX_BYTES (256u * 1024)
+#define RUN_ENV_MAX_OMITTED_LIST 4096u
 struct run_context {
 	long long run_id;
 	const char *playbook;
 	int attempt;
 	const char *trigger;            /* alert | manual | retry */
 	const struct strlist *extra;    /* the playbook's env ("K=V"), may be NULL */
+	struct strbuf *note;            /* may be NULL: receives what was left out of the environment */
 };
 
 /* Maps a label or annotation name to its environment suffix ("instance" -> "INSTANCE"). */

@@ -46,9 +46,10 @@ def lint_rules():
             text = open(rb, encoding="utf-8").read() if os.path.isfile(rb) else ""
             check(f"{where}: remediation label is \"true\" and the runbook names a playbook",
                   rule["labels"]["remediation"] == "true" and "contrib/playbooks/" in text, rule["labels"])
-        prefix = {"snapraid": "Snapraid", "smart": "Smart", "homeops": "Homeops", "remediation": "Remediation"}
+        # alert names start with their file's stem, capitalised: snapraid.rules.yml -> Snapraid...
         stem = os.path.basename(path).split(".")[0]
-        check(f"{where}: name starts with {prefix.get(stem)}", name.startswith(prefix.get(stem, "?")), name)
+        prefix = stem[:1].upper() + stem[1:]
+        check(f"{where}: name starts with {prefix}", name.startswith(prefix), name)
         check(f"{where}: ({name}, {sev}) defined once", sev not in alerts.get(name, set()), alerts.get(name))
         alerts.setdefault(name, set()).add(sev)
     runbooks = os.path.join(C.RULES_DIR, "runbooks")

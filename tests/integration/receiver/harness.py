@@ -121,8 +121,14 @@ class Receiver:
     def request(self, method, path, body=None, headers=None, timeout=30):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         h = dict(headers or {})
+        names = {k.lower() for k in h}
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
+            if "content-type" not in names:
+                h["Content-Type"] = "application/json"
+        elif method in ("POST", "PUT") and "content-type" not in names and "x-requested-with" not in names:
+            # a programmatic client (as curl -H 'X-Requested-With: ...'): the API refuses cross-site-able posts
+            h["X-Requested-With"] = "homeops-test"
         elif isinstance(body, str):
             body = body.encode()
         conn.request(method, path, body=body, headers=h)

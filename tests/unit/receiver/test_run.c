@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -68,8 +69,9 @@ static void test_build_env(void **state)
 	assert_string_equal(env_get(&env, "HOMEOPS_PLAYBOOK"), "restart");
 	assert_string_equal(env_get(&env, "HOMEOPS_ATTEMPT"), "2");
 	assert_string_equal(env_get(&env, "HOMEOPS_LABEL_MULTI"), "l1\nl2=3");
-	/* "a-b" and "a_b" both map to A_B: the first in bytewise order wins */
-	assert_string_equal(env_get(&env, "HOMEOPS_LABEL_A_B"), "first");
+	/* "a-b" and "a_b" both map to A_B: neither shadows the other, both are left out and named */
+	assert_null(env_get(&env, "HOMEOPS_LABEL_A_B"));
+	assert_string_equal(env_get(&env, "HOMEOPS_ENV_OMITTED"), "a-b,a_b");
 	assert_string_equal(env_get(&env, "HOMEOPS_LABEL_STATUS"), "resolved");
 	assert_string_equal(env_get(&env, "HOMEOPS_ANNOTATION_RUN_BOOK"), "u");
 	assert_null(env_get(&env, "HOMEOPS_ANNOTATION_N")); /* not a string: left out */
@@ -89,6 +91,45 @@ static void test_build_env(void **state)
 	assert_int_equal(run_build_env("[1]", 3, &ctx, &env, &err), -1);
 	free(err);
 	strlist_clear(&extra);
+}
+
+/* 81,000 labels (the 1 MiB webhook of issue 8): linear-ish time, bounded environment, a note naming what was left out */
+static void test_build_env_flood(void **state)
+{
+	(void)state;
+	struct strbuf js = STRBUF_INIT, note = STRBUF_INIT;
+	strbuf_addstr(&js, "{\"status\":\"firing\",\"labels\":{\"alertname\":\"Flood\",\"x.y\":\"1\",\"x-y\":\"2\"");
+	for (int i = 0; i < 81000; i++)
+		strbuf_addf(&js, ",\"l%05d\":\"v\"", i);
+	strbuf_addstr(&js, "},\"annotations\":{\"big\":\"");
+	for (int i = 0; i < 20000; i++)
+		strbuf_addch(&js, 'b');
+	strbuf_addstr(&js, "\",\"ok\":\"fine\"}}");
+	struct strlist env = STRLIST_INIT;
+	struct run_context ctx = { .run_id = 1, .playbook = "p", .attempt = 1, .trigger = "alert", .note = &note };
+	char *err = NULL;
+	clock_t t0 = clock();
+	assert_int_equal(run_build_env(js.buf, js.len, &ctx, &env, &err), 0);
+	double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	assert_true(cpu < 2.0);
+	assert_true(env.n <= RUN_ENV_MAX_VARS + 20);
+	size_t bytes = 0;
+	for (size_t i = 0; i < env.n; i++)
+		bytes += strlen(env.items[i]) + 1;
+	assert_true(bytes <= RUN_ENV_MAX_BYTES + 8192);
+	assert_string_equal(env_get(&env, "HOMEOPS_ALERTNAME"), "Flood");
+	assert_null(env_get(&env, "HOMEOPS_LABEL_X_Y"));
+	assert_null(env_get(&env, "HOMEOPS_ANNOTATION_BIG"));
+	const char *om = env_get(&env, "HOMEOPS_ENV_OMITTED");
+	assert_non_null(om);
+	assert_true(strlen(om) < RUN_ENV_MAX_OMITTED_LIST + 300);
+	assert_non_null(strstr(om, ",..."));      /* the list itself is bounded */
+	assert_non_null(strstr(note.buf, " 2 map to the same variable name"));
+	assert_non_null(strstr(note.buf, "over the limits"));
+	assert_non_null(strstr(note.buf, "over 16384 bytes"));
+	strlist_clear(&env);
+	strbuf_release(&js);
+	strbuf_release(&note);
 }
 
 static void test_redact(void **state)
@@ -219,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env_names),
 		cmocka_unit_test(test_build_env),
+		cmocka_unit_test(test_build_env_flood),
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_tail_output),
 		cmocka_unit_test(test_facts_roundtrip),

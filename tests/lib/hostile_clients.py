@@ -1,0 +1,199 @@
+"""hostile_clients.py: the attacks of issue 8 as small, bounded helpers (stdlib only): slow sockets,
+dripped bodies, chunked bodies, password floods, and the process measurements (CPU, USS) the tests assert on."""
+import base64
+import http.client
+import os
+import socket
+import threading
+import time
+
+
+def basic(user, password):
+    return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()}
+
+
+def timed_get(port, path="/metrics", headers=None, source="127.0.0.1", timeout=10):
+    """One GET on a fresh connection; returns (status, seconds, headers dict lower-cased, body)."""
+    t0 = time.monotonic()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
+    try:
+        c.request("GET", path, headers=headers or {})
+        r = c.getresponse()
+        body = r.read()
+        return r.status, time.monotonic() - t0, {k.lower(): v for k, v in r.getheaders()}, body
+    finally:
+        c.close()
+
+
+def request(port, method, path, body=None, headers=None, timeout=10):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+class Slowloris:
+    """n sockets that each send part of a request line and headers, then one header byte now and then.
+    Sources cycle over 127.0.0.2.. (per_source each), as an attacker with several addresses would."""
+
+    def __init__(self, port, n=200, per_source=28, first_source=2):
+        self.port = port
+        self.socks = []
+        self.stop_ev = threading.Event()
+        for i in range(n):
+            src = "127.0.0.%d" % (first_source + i // per_source)
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((src, 0))
+            s.settimeout(2)
+            s.connect(("127.0.0.1", port))
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            self.socks.append(s)
+        self.opened = time.monotonic()
+        self.thread = threading.Thread(target=self._drip, daemon=True)
+        self.thread.start()
+
+    def _drip(self):
+        while not self.stop_ev.wait(0.5):
+            for s in self.socks:
+                try:
+                    s.send(b"X")
+                except OSError:
+                    pass
+
+    def closed_by_server(self):
+        """How many of the sockets the server has closed (EOF or reset)."""
+        n = 0
+        for s in self.socks:
+            try:
+                s.setblocking(False)
+                d = s.recv(4096, socket.MSG_PEEK)
+                if d == b"" or d:
+                    n += 1   # EOF, or an error response: either way the slot is gone
+            except BlockingIOError:
+                pass
+            except OSError:
+                n += 1
+        return n
+
+    def close(self):
+        self.stop_ev.set()
+        self.thread.join(timeout=5)
+        for s in self.socks:
+            s.close()
+
+
+def drip_body(port, path, total=100, every=1.0, headers=None, limit=30.0):
+    """POSTs a body of total bytes one byte every `every` seconds; returns (seconds until the server
+    closed the connection or answered, what it answered or b'')."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=limit)
+    hdr = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+    s.sendall(("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n"
+               % (path, total, hdr)).encode())
+    t0 = time.monotonic()
+    got = b""
+    try:
+        for _ in range(total):
+            s.settimeout(every)
+            try:
+                d = s.recv(4096)
+                got += d
+                break   # answered or closed
+            except socket.timeout:
+                pass
+            if time.monotonic() - t0 > limit:
+                break
+            try:
+                s.send(b" ")
+            except OSError:
+                break
+    except OSError:
+        pass
+    took = time.monotonic() - t0
+    s.close()
+    return took, got
+
+
+def chunked_post(port, path, size, chunk=1024, headers=None, timeout=10):
+    """POSTs size bytes with Transfer-Encoding: chunked; returns (status or None, raw answer)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    hdr = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+    s.sendall(("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               "Transfer-Encoding: chunked\r\n%s\r\n" % (path, hdr)).encode())
+    sent = 0
+    try:
+        while sent < size:
+            n = min(chunk, size - sent)
+            s.sendall(b"%x\r\n" % n + b"x" * n + b"\r\n")
+            sent += n
+        s.sendall(b"0\r\n\r\n")
+    except OSError:
+        pass
+    raw = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            raw += d
+            if b"\r\n\r\n" in raw:
+                break
+    except OSError:
+        pass
+    s.close()
+    status = None
+    if raw.startswith(b"HTTP/1."):
+        status = int(raw.split(b" ", 2)[1])
+    return status, raw
+
+
+class PasswordFlood:
+    """threads attackers, each from its own address 127.0.0.<first_source+i>, sending wrong passwords
+    (a different one each time, so no cache helps) to path as fast as they are answered."""
+
+    def __init__(self, port, path, user, threads=12, first_source=20):
+        self.codes = {}
+        self.lock = threading.Lock()
+        self.stop_ev = threading.Event()
+        self.threads = []
+        for i in range(threads):
+            t = threading.Thread(target=self._run, args=(port, path, user, "127.0.0.%d" % (first_source + i), i),
+                                 daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _run(self, port, path, user, src, i):
+        k = 0
+        while not self.stop_ev.is_set():
+            k += 1
+            try:
+                st, _, _, _ = timed_get(port, path, basic(user, "wrong-%d-%d" % (i, k)), source=src, timeout=20)
+            except OSError:
+                st = "error"
+            with self.lock:
+                self.codes[st] = self.codes.get(st, 0) + 1
+
+    def stop(self):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join(timeout=25)
+        return dict(self.codes)
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def uss_bytes(pid):
+    """Unique set size: Private_Clean + Private_Dirty from /proc/PID/smaps_rollup."""
+    total = 0
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1]) * 1024
+    return total
