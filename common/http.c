@@ -538,8 +538,14 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 	if (*upload_data_size) {
 		if (!req->early_status) {
 			if (req->body.len + *upload_data_size > srv->max_body) {
+				/* libmicrohttpd takes no response while a body is arriving: drop the rest (the
+				 * request deadline bounds it) and answer 413 once it has ended */
+				req->early_status = MHD_HTTP_CONTENT_TOO_LARGE;
+				size_t had = req->body.alloc;
+				strbuf_release(&req->body);
+				http_guard_body_freed(had);
 				*upload_data_size = 0;
-				return http_queue_text(req, MHD_HTTP_CONTENT_TOO_LARGE, "Request body too large\n", NULL);
+				return MHD_YES;
 			}
 			strbuf_add(&req->body, upload_data, *upload_data_size);
 		}
@@ -547,6 +553,8 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 		return MHD_YES;
 	}
 
+	if (req->early_status == MHD_HTTP_CONTENT_TOO_LARGE)
+		return http_queue_text(req, MHD_HTTP_CONTENT_TOO_LARGE, "Request body too large\n", NULL);
 	if (req->early_status == MHD_HTTP_NOT_FOUND)
 		return http_queue_text(req, MHD_HTTP_NOT_FOUND, "Not Found\n", NULL);
 	if (req->early_status == MHD_HTTP_METHOD_NOT_ALLOWED) {
