@@ -374,7 +374,7 @@ int wh_parse(const char *buf, size_t len, struct wh_payload *out, char **err)
 	const char *what = NULL;
 	if (!jsonshape_within(buf, len, WH_MAX_DEPTH, WH_MAX_VALUES, &what)) {
 		if (err && !*err)
-			*err = xasprintf("payload refused: %s over the limit (%d levels, %d values)", what, WH_MAX_DEPTH,
+			*err = xasprintf("invalid JSON for a webhook: %s over the limit (%d levels, %d values)", what, WH_MAX_DEPTH,
 					 WH_MAX_VALUES);
 		goto out;
 	}

@@ -244,7 +244,7 @@ def test_env_label_flood():
         say("label flood: run %s in %.2fs (accepted to finished); output starts %r" %
             (run["state"], took, run["output"][:160]))
         assert run["state"] == "succeeded", run["state"]
-        assert took < 10, took
+        assert took < 20, took   # the quadratic build took 15 s of CPU alone, then failed with E2BIG
         assert "not in the environment" in run["output"] and "map to the same variable" in run["output"]
         with open(os.path.join(r.out, "run-%d.env" % run["id"]), "rb") as f:
             env = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
