@@ -289,7 +289,13 @@ def test_memory_after_burst():
         say("memory (USS): baseline %.1f MiB, after 10 unauthenticated 1 MiB bodies %.1f MiB, peak during 16 "
             "authenticated ones %.1f MiB, 3 s after %.1f MiB" % (base / mb, unauth / mb, peak / mb, after / mb))
         assert unauth - base < 4 * mb, (base, unauth)
-        assert after - base < 16 * mb, (base, after)
+        with open(r.proc.args[0], "rb") as f:
+            sanitized = b"AddressSanitizer" in f.read()
+        if sanitized:
+            # ASan's allocator keeps freed memory in its quarantine and never gives it back: nothing to measure
+            say("memory: sanitizer build, the return of memory after the burst is not measurable here")
+        else:
+            assert after - base < 16 * mb, (base, after)
     finally:
         r.cleanup()
 
