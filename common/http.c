@@ -71,7 +71,9 @@ struct http_request {
 	struct http_request *next_deferred;
 	struct http_guard_conn *gconn;   /* this connection's deadline bookkeeping */
 	bool serving;                    /* counted in the requests in service */
-	enum http_guard_auth auth_result;
+	enum http_guard_auth auth_result;   /* the web users' check, once decided (auth_known) */
+	bool auth_known;
+	unsigned auth_retry;
 	char remote[INET6_ADDRSTRLEN + 8];
 	char remote_ip[INET6_ADDRSTRLEN];
 };
@@ -299,6 +301,11 @@ enum http_guard_auth http_req_web_auth(const struct http_request *req, unsigned 
 		*retry_after = 0;
 	if (!req->srv->web || req->srv->web->nusers == 0)
 		return HTTP_GUARD_AUTH_DENIED;
+	if (req->auth_known) {
+		if (retry_after)
+			*retry_after = req->auth_retry;
+		return req->auth_result;
+	}
 	if (http_req_basic_credentials(req, &user, &password) == 0)
 		res = http_guard_check_user(req->srv->guard, req->srv->web, user, password, req->remote_ip, retry_after);
 	if (password)
@@ -363,6 +370,7 @@ static void http_auth_done(void *arg, enum http_guard_auth res)
 {
 	struct http_request *req = arg;
 	req->auth_result = res;
+	req->auth_known = true;
 	req->state = REQ_AUTHED;
 	MHD_resume_connection(req->conn);
 }
@@ -374,21 +382,20 @@ static void http_auth_done(void *arg, enum http_guard_auth res)
 static bool http_preauth(struct http_request *req, MHD_RESULT_T *ret)
 {
 	const struct http_route *r = req->route;
+	bool web = req->srv->web && req->srv->web->nusers > 0;
 	int rc = 0;
-	if (r->auth == HTTP_AUTH_WEB && req->srv->web && req->srv->web->nusers > 0) {
-		unsigned retry = 0;
+	if (web && !req->auth_known && (r->auth == HTTP_AUTH_WEB || (r->auth == HTTP_AUTH_HANDLER && r->preauth))) {
+		/* the web users' check first, for handler routes too: its bcrypt must not run on this thread */
 		char *user = NULL, *password = NULL;
 		struct http_guard_auth_job *job = NULL;
 		enum http_guard_auth a = HTTP_GUARD_AUTH_DENIED;
 		if (http_req_basic_credentials(req, &user, &password) == 0)
-			a = http_guard_auth_begin(req->srv->guard, req->srv->web, user, password, req->remote_ip, &retry,
-						  &job);
+			a = http_guard_auth_begin(req->srv->guard, req->srv->web, user, password, req->remote_ip,
+						  &req->auth_retry, &job);
 		if (password)
 			secret_wipe(password, strlen(password));
 		free(user);
 		free(password);
-		if (a == HTTP_GUARD_AUTH_OK)
-			return true;
 		if (a == HTTP_GUARD_AUTH_PENDING) {
 			/* the bcrypt runs on the guard's thread; this thread goes on serving the others */
 			req->state = REQ_AUTHING;
@@ -397,7 +404,14 @@ static bool http_preauth(struct http_request *req, MHD_RESULT_T *ret)
 			*ret = MHD_YES;
 			return false;
 		}
-		rc = a == HTTP_GUARD_AUTH_THROTTLED ? http_respond_throttled(req, retry) : http_respond_unauthorized(req);
+		req->auth_result = a;
+		req->auth_known = true;
+	}
+	if (r->auth == HTTP_AUTH_WEB && web) {
+		if (req->auth_result == HTTP_GUARD_AUTH_OK)
+			return true;
+		rc = req->auth_result == HTTP_GUARD_AUTH_THROTTLED ? http_respond_throttled(req, req->auth_retry)
+								    : http_respond_unauthorized(req);
 	} else if (r->auth == HTTP_AUTH_HANDLER && r->preauth) {
 		if (r->preauth(req, r->arg))
 			return true;
@@ -516,12 +530,13 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 	}
 
 	if (req->state == REQ_AUTHED) {
+		/* resumed after the bcrypt: decide as on the first call, now with the result known */
+		MHD_RESULT_T ret = MHD_YES;
 		req->state = REQ_NEW;
-		if (req->auth_result != HTTP_GUARD_AUTH_OK) {
+		if (!http_preauth(req, &ret)) {
 			*upload_data_size = 0;
-			return http_respond_unauthorized(req) == 0 ? MHD_YES : MHD_NO;
+			return ret;
 		}
-		/* authenticated: go on with this call as usual */
 	}
 	if (req->state == REQ_RESUMED) {
 		MHD_RESULT_T r = MHD_queue_response(conn, req->deferred_status, req->deferred_resp);
@@ -538,8 +553,14 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 	if (*upload_data_size) {
 		if (!req->early_status) {
 			if (req->body.len + *upload_data_size > srv->max_body) {
+				/* libmicrohttpd takes no response while a body is arriving: drop the rest (the
+				 * request deadline bounds it) and answer 413 once it has ended */
+				req->early_status = MHD_HTTP_CONTENT_TOO_LARGE;
+				size_t had = req->body.alloc;
+				strbuf_release(&req->body);
+				http_guard_body_freed(had);
 				*upload_data_size = 0;
-				return http_queue_text(req, MHD_HTTP_CONTENT_TOO_LARGE, "Request body too large\n", NULL);
+				return MHD_YES;
 			}
 			strbuf_add(&req->body, upload_data, *upload_data_size);
 		}
@@ -547,6 +568,8 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 		return MHD_YES;
 	}
 
+	if (req->early_status == MHD_HTTP_CONTENT_TOO_LARGE)
+		return http_queue_text(req, MHD_HTTP_CONTENT_TOO_LARGE, "Request body too large\n", NULL);
 	if (req->early_status == MHD_HTTP_NOT_FOUND)
 		return http_queue_text(req, MHD_HTTP_NOT_FOUND, "Not Found\n", NULL);
 	if (req->early_status == MHD_HTTP_METHOD_NOT_ALLOWED) {

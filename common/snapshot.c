@@ -163,6 +163,8 @@ int snapshot_queue(struct snapshot_holder *h, struct MHD_Connection *connection,
 									   MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, HTTP_CONTENT_TYPE_TEXT);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		for (char **hp = snapshot_extra_headers; hp && hp[0] && hp[1]; hp += 2)
+			MHD_add_response_header(resp, hp[0], hp[1]);
 		r = MHD_queue_response(connection, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
 		MHD_destroy_response(resp);
 		return r;

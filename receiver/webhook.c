@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/jsonshape.h"
 #include "common/xalloc.h"
 #include "common/chars.h"
 
@@ -370,6 +371,13 @@ int wh_parse(const char *buf, size_t len, struct wh_payload *out, char **err)
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
+	const char *what = NULL;
+	if (!jsonshape_within(buf, len, WH_MAX_DEPTH, WH_MAX_VALUES, &what)) {
+		if (err && !*err)
+			*err = xasprintf("invalid JSON for a webhook: %s over the limit (%d levels, %d values)", what, WH_MAX_DEPTH,
+					 WH_MAX_VALUES);
+		goto out;
+	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		char pos[64];

@@ -74,7 +74,12 @@ struct wh_payload {
  * compatibility: routeLabels and later additions). Missing optional fields become "".
  * Returns 0 with *out filled (release with wh_payload_release), or -1 with *err set to a
  * short reason (caller frees) and *out released. No I/O, no clock, no globals.
+ * Before parsing, the body's shape is bounded (common/jsonshape.h): at most WH_MAX_DEPTH levels
+ * of nesting and WH_MAX_VALUES values, so that what parsing allocates stays proportional to a
+ * webhook, not to what a hostile body could make the parser build.
  */
+#define WH_MAX_DEPTH 32
+#define WH_MAX_VALUES 200000
 int wh_parse(const char *buf, size_t len, struct wh_payload *out, char **err);
 
 /*

@@ -197,3 +197,29 @@ def uss_bytes(pid):
             if line.startswith(("Private_Clean:", "Private_Dirty:")):
                 total += int(line.split()[1]) * 1024
     return total
+
+
+def post_raw(port, path, body, headers=None, timeout=10):
+    """POSTs body with Content-Length on a raw socket, tolerating a server that answers and closes before
+    the body is sent; returns (status or None, bytes of the body actually sent)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    hdr = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+    s.sendall(("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n"
+               % (path, len(body), hdr)).encode())
+    sent = 0
+    try:
+        while sent < len(body):
+            sent += s.send(body[sent:sent + 65536])
+    except OSError:
+        pass
+    raw = b""
+    try:
+        while b"\r\n" not in raw:
+            d = s.recv(4096)
+            if not d:
+                break
+            raw += d
+    except OSError:
+        pass
+    s.close()
+    return (int(raw.split(b" ", 2)[1]) if raw.startswith(b"HTTP/1.") else None), sent

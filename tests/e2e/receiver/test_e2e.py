@@ -481,7 +481,10 @@ def test_status_page_chromium():
     write(os.path.join(tmp, "receiver.token"), token + "\n", 0o600)
     cfg = RECEIVER_CONFIG % {"playbook": PLAYBOOK, "fail_file": fail_file, "run_log": run_log, "delay": 0,
                              "sink": sink.url(), "alertname": ALERTNAME}
-    r = Receiver(cfg, tmp=tmp)
+    # the pages need the API's credentials (issue 8): the browser logs in as a web config user
+    from homeops_test import bcrypt_hash
+    write(os.path.join(tmp, "web.yml"), "basic_auth_users:\n  operator: %s\n" % bcrypt_hash("op-pw", cost=10), 0o600)
+    r = Receiver(cfg, tmp=tmp, extra_args=["--web.config.file=" + os.path.join(tmp, "web.yml")])
     r.token = token
     failed = True
     try:
@@ -492,7 +495,9 @@ def test_status_page_chromium():
         run = r.wait_for(lambda: [x for x in r.runs() if x["state"] in ("succeeded", "failed")], timeout=30,
                          what="the run to finish")[0]
         assert run["state"] == "succeeded", run
-        url = "http://127.0.0.1:%d/" % r.port
+        anonymous = chromium(tmp, "--dump-dom", "http://127.0.0.1:%d/" % r.port)
+        assert "Recent runs" not in anonymous and ALERTNAME not in anonymous, anonymous[-2000:]
+        url = "http://operator:op-pw@127.0.0.1:%d/" % r.port
 
         dom = chromium(tmp, "--dump-dom", url)
         page = Cells()

@@ -12,7 +12,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.environ.get("HOMEOPS_SOURCE_DIR", "."), "tests", "lib"))
-from homeops_test import Checks, bcrypt_hash, http, log, promtool_check_metrics, start_exporter  # noqa: E402
+from homeops_test import (Checks, bcrypt_hash, http, log, promtool_check_metrics, start_exporter,  # noqa: E402
+                          wait_metric)
 from hostile_clients import (PasswordFlood, Slowloris, basic, cpu_seconds, drip_body,  # noqa: E402
                              timed_get)
 
@@ -22,7 +23,7 @@ ap.add_argument("--prefix", required=True)
 ap.add_argument("--extra", action="append", default=[])
 ap.add_argument("test")
 args = ap.parse_args()
-B, X = args.binary, args.extra
+B, P, X = args.binary, args.prefix, args.extra
 check = Checks()
 tmp = tempfile.mkdtemp(prefix="homeops-attacks-")
 
@@ -37,6 +38,7 @@ def web_config(cost):
 def test_slowloris():
     p, port = start_exporter(B, "--web.request-timeout=3s", *X)
     try:
+        wait_metric(port, rf"^{P}_up ")   # the first collection is done
         st, took, _, body = timed_get(port)
         check("baseline scrape", st == 200, st)
         promtool_check_metrics(body.decode())
@@ -93,6 +95,7 @@ def test_bcrypt_flood():
     p, port = start_exporter(B, "--web.config.file=" + web_config(12), *X)
     try:
         good = basic("alice", "correct horse")
+        wait_metric(port, rf"^{P}_up ", headers=good)
         st, first, _, _ = timed_get(port, headers=good)
         check("valid credentials: 200 (first check, one bcrypt: %.3fs)" % first, st == 200, st)
         cpu0 = cpu_seconds(p.pid)
@@ -182,14 +185,14 @@ def test_host_check():
     p, port = start_exporter(B, *X)
     try:
         check("exporters accept any Host by default (Prometheus scrapes by any name)",
-              http(port, headers={"Host": "nas.example"}).status == 200)
+              http(port, "/-/healthy", headers={"Host": "nas.example"}).status == 200)
     finally:
         p.close()
     p, port = start_exporter(B, "--web.allowed-host=nas.example", *X)
     try:
-        check("allowed name: 200", http(port, headers={"Host": "nas.example:%d" % port}).status == 200)
-        check("IP literal: 200", http(port, headers={"Host": "127.0.0.1:%d" % port}).status == 200)
-        r = http(port, headers={"Host": "rebind.attacker.example"})
+        check("allowed name: 200", http(port, "/-/healthy", headers={"Host": "nas.example:%d" % port}).status == 200)
+        check("IP literal: 200", http(port, "/-/healthy", headers={"Host": "127.0.0.1:%d" % port}).status == 200)
+        r = http(port, "/-/healthy", headers={"Host": "rebind.attacker.example"})
         check("other name: 421", r.status == 421, r.status)
     finally:
         p.close()

@@ -111,7 +111,7 @@ static void test_build_env_flood(void **state)
 	clock_t t0 = clock();
 	assert_int_equal(run_build_env(js.buf, js.len, &ctx, &env, &err), 0);
 	double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
-	assert_true(cpu < 2.0);
+	assert_true(cpu < 5.0); /* the quadratic build took ~15 s */
 	assert_true(env.n <= RUN_ENV_MAX_VARS + 20);
 	size_t bytes = 0;
 	for (size_t i = 0; i < env.n; i++)
