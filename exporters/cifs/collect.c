@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "common/exporter.h"
 #include "common/metrics.h"
 #include "common/strbuf.h"
@@ -187,5 +190,9 @@ const char *cifs_collect(struct cifs_collector *c, struct metric_set *ms)
 	cifs_mountinfo_release(&mi);
 	cifs_fstab_release(&fstab);
 	strbuf_reset(&c->buf);
+#ifdef __GLIBC__
+	/* each probe ran on its own short-lived thread, in its own malloc arena: give the pages back */
+	malloc_trim(0);
+#endif
 	return reason;
 }

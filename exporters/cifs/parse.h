@@ -104,7 +104,7 @@ void cifs_stats_release(struct cifs_stats *st);
 struct cifs_dd_share {
 	char *server;         /* "Name:" (older kernels) or "Hostname:" of its server; "" when unknown */
 	char *name;           /* "//server/share" */
-	bool ipc;             /* the IPC$ connection of a session (not a mount) */
+	bool ipc;             /* the IPC$ connection of a session, not a mount ("IPC:" before it, or named ...\IPC$) */
 	int status;           /* "Status: N" of the tree connection; -1 when absent */
 	int tcp_status;       /* the server's "TCP status: N"; -1 when absent */
 	bool disconnected;    /* "DISCONNECTED" in its block */

@@ -1,6 +1,7 @@
 /* parse_debugdata.c: /proc/fs/cifs/DebugData to the tree connections per server and their state */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "common/lines.h"
 #include "common/xalloc.h"
 #include "exporters/cifs/parse.h"
@@ -10,7 +11,14 @@
 static bool dd_int(const struct field *f, int *out)
 {
 	long v = 0;
+	struct field g = *f;
 
+	/* kernels before 4.x print the tree connection status as "Status: 0x%d" (decimal after "0x") */
+	if (g.len > 2 && g.s[0] == '0' && g.s[1] == 'x') {
+		g.s += 2;
+		g.len -= 2;
+	}
+	f = &g;
 	if (f->len == 0 || f->len > 9)
 		return false;
 	for (size_t i = 0; i < f->len; i++) {
@@ -124,7 +132,8 @@ int cifs_debugdata_parse(const char *buf, size_t len, struct cifs_debugdata *out
 				memset(s.cur, 0, sizeof(*s.cur));
 				s.cur->server = xstrdup(s.server ? s.server : "");
 				s.cur->name = cifs_unc_to_slashes(f[k].s, f[k].len);
-				s.cur->ipc = ipc;
+				/* older kernels list the session's IPC$ tree like a share, without "IPC:" */
+				s.cur->ipc = ipc || (f[k].len >= 5 && strncasecmp(f[k].s + f[k].len - 5, "\\IPC$", 5) == 0);
 				s.cur->status = -1;
 				s.cur->tcp_status = -1;
 				seen = true;

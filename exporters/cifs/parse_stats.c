@@ -106,14 +106,14 @@ static void st_share_line(struct cifs_stats_share *s, const struct field *f, siz
 			continue;
 		}
 		i++;
-		if (i + 2 < n + 0 && (st_word(&f[i], "sent") || st_word(&f[i], "total")) &&
+		if (i + 2 < n && (st_word(&f[i], "sent") || st_word(&f[i], "total")) &&
 		    st_num(&f[i + 1], &failed) && st_word(&f[i + 2], "failed")) {
 			has_failed = true;
 			i += 3;
 		}
 		if (!name.len) {
 			continue;
-		} else if (strcmp(name.buf, "sm_bs") == 0 || strcmp(name.buf, "smbs") == 0) {
+		} else if (strcmp(name.buf, "smbs") == 0) {
 			s->has_smbs = true;
 			s->smbs += v;
 		} else if (strcmp(name.buf, "bytes_read") == 0) {

@@ -6,9 +6,14 @@ share, an x-systemd.automount entry armed by a recorded autofs mount), the kerne
 /proc/1 -> /proc/self fallback, promtool on every output. Then the collection time for a generated
 mountinfo of 1,000 entries.
 
-usage: test_procfs.py --binary cifs_mount_exporter
+The outputs of the recorded kernels are also compared with golden files (golden/*.prom; process_*
+left out, durations, timestamps and the build revision replaced by VOLATILE):
+    test_procfs.py --binary build/exporters/cifs/cifs_mount_exporter --update   # rewrite them
+
+usage: test_procfs.py --binary cifs_mount_exporter [--update]
 """
 import argparse
+import difflib
 import os
 import re
 import shutil
@@ -50,9 +55,44 @@ def once(binary, procfs, *args):
     return text, r.stderr.decode(errors="replace")
 
 
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
+VOLATILE = {"cifs_collect_duration_seconds", "cifs_last_collect_timestamp_seconds",
+            "cifs_mount_probe_duration_seconds", "cifs_build_info"}
+
+
+def normalise(text):
+    out = []
+    for line in text.splitlines():
+        name = re.split(r"[{ ]", line.split(" ", 3)[2] if line.startswith("#") else line, maxsplit=1)[0]
+        if name.startswith("process_"):
+            continue
+        if not line.startswith("#") and name in VOLATILE:
+            line = line.rsplit(" ", 1)[0] + " VOLATILE"
+            if name == "cifs_build_info":
+                line = re.sub(r'revision="[^"]*"', 'revision="VOLATILE"', re.sub(r'version="[^"]*"', 'version="VOLATILE"', line))
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def golden(check, update, name, text):
+    path = os.path.join(GOLDEN, name + ".prom")
+    got = normalise(text)
+    if update:
+        os.makedirs(GOLDEN, exist_ok=True)
+        with open(path, "w") as f:
+            f.write(got)
+        log(f"updated {path}")
+        return
+    with open(path) as f:
+        want = f.read()
+    diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True), path, "output"))
+    check(f"golden {name}.prom matches", not diff, diff)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
+    ap.add_argument("--update", action="store_true")
     a = ap.parse_args()
     fx = fixtures()
     if not fx or not os.path.isdir(fx):
@@ -75,6 +115,7 @@ def main():
         root = tree(tmp, "k616", os.path.join(mi, "util-linux-column-tests-mountinfo.mountinfo"),
                     os.path.join(k, "kernel-6.16.7", "Stats"), os.path.join(k, "kernel-6.16.7", "DebugData"))
         text, err = once(a.binary, root, f"--cifs.fstab={fstab}")
+        golden(check, a.update, "kernel-6.16.7", text)
         s = {"mountpoint": "/mnt/sounds", "share": "//sr.net.home/sounds"}
         check("6.16: the fstab share is expected and mounted (column mountinfo)",
               metric_value(text, "cifs_mount_expected", s) == 1 and metric_value(text, "cifs_mount_mounted", s) == 1,
@@ -107,6 +148,7 @@ def main():
         root = tree(tmp, "k415", os.path.join(mi, "util-linux-libmount-tests-mountinfo.mountinfo"),
                     os.path.join(k, "kernel-4.15.12", "Stats"), os.path.join(k, "kernel-4.15.12", "DebugData"))
         text, err = once(a.binary, root, f"--cifs.fstab={fstab}")
+        golden(check, a.update, "kernel-4.15.12", text)
         sec = {"mountpoint": "/sys/kernel/security"}
         check("automount entry with a recorded autofs mount: armed 1, mounted 0",
               metric_value(text, "cifs_mount_automount_armed", sec) == 1 and
@@ -135,6 +177,7 @@ def main():
         root = tree(tmp, "k317", os.path.join(mi, "neuvector-opensuse-tumbleweed-host.mountinfo"),
                     os.path.join(k, "kernel-3.17.3", "Stats"), self_only=True)
         text, err = once(a.binary, root, "--cifs.fstab=")
+        golden(check, a.update, "kernel-3.17.3", text)
         check("only self/mountinfo: the fallback reads it",
               metric_value(text, "cifs_mount_mounted", {"mountpoint": "/mnt/nfs", "share": "//10.1.5.5/share"}) == 1,
               text)
@@ -151,6 +194,7 @@ def main():
             root = tree(tmp, rel.replace("/", "_"), os.path.join(mi, "procfs-mountinfo_test-cifs-line.mountinfo"),
                         os.path.join(fx, rel))
             text, err = once(a.binary, root, "--cifs.fstab=")
+            golden(check, a.update, os.path.basename(rel).replace(".txt", ""), text)
             check(f"{rel}: rendered, promtool clean, cifs_up 1",
                   metric_value(text, "cifs_up") == 1 and metric_value(text, "cifs_sessions") == 1, text)
         check("SMB3 bytes read (2020-08-30)",

@@ -92,6 +92,40 @@ static void test_disconnected(void **state)
 	cifs_debugdata_release(&dd);
 }
 
+/* Kernels 3.x: "Status: 0x%d", session and TCP status on their own indented line. */
+static void test_old_layout(void **state)
+{
+	static const char in[] =
+		"Display Internal CIFS Data Structures for Debugging\n"
+		"---------------------------------------------------\n"
+		"CIFS Version 2.02\n"
+		"Servers:\n"
+		"1) Name: 192.168.1.10  Domain: WORKGROUP Uses: 1 OS: Unix\n"
+		"\tNOS: Samba 4.3.11\tCapability: 0x8000e3fd\n"
+		"\tSMB session status: 1\tTCP status: 1\n"
+		"\tLocal Users To Server: 1 SecMode: 0x3 Req On Wire: 0\n"
+		"\tShares:\n"
+		"\t1) \\\\192.168.1.10\\IPC$ Mounts: 1 DevInfo: 0x0 Attributes: 0x0\n"
+		"\tPathComponentMax: 0 Status: 0x1 type: 0 \n"
+		"\t2) \\\\192.168.1.10\\data Mounts: 2 Type: NTFS DevInfo: 0x20 Attributes: 0x1006f\n"
+		"\tPathComponentMax: 255 Status: 0x3 type: DISK \n"
+		"\n\tMIDs:\n";
+	struct cifs_debugdata dd;
+
+	(void)state;
+	assert_int_equal(cifs_debugdata_parse(in, strlen(in), &dd), 0);
+	assert_int_equal(dd.nservers, 1);
+	assert_int_equal(dd.nshare, 2);
+	assert_true(dd.share[0].ipc);
+	assert_int_equal(dd.share[0].status, 1);
+	assert_string_equal(dd.share[1].name, "//192.168.1.10/data");
+	assert_string_equal(dd.share[1].server, "192.168.1.10");
+	assert_int_equal(dd.share[1].status, 3);      /* CifsNeedReconnect */
+	assert_int_equal(dd.share[1].tcp_status, 1);
+	assert_false(cifs_dd_share_connected(&dd.share[1]));
+	cifs_debugdata_release(&dd);
+}
+
 static void test_not_debugdata(void **state)
 {
 	struct cifs_debugdata dd;
@@ -112,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_4_15),
 		cmocka_unit_test(test_kernel_6_16),
 		cmocka_unit_test(test_disconnected),
+		cmocka_unit_test(test_old_layout),
 		cmocka_unit_test(test_not_debugdata),
 	};
 
