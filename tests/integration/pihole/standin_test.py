@@ -183,7 +183,7 @@ def test_hang_does_not_delay(binary, fx, d):
         time.sleep(3)
         b = good.stats()["requests"].get("GET /api/stats/summary", 0)
         log(f"healthy target: {b - a} collections in 3 s while the other hangs")
-        check("a hanging Pi-hole does not delay a healthy one (>= 15 collections in 3 s at 100 ms)", b - a >= 15, f"{a} {b}")
+        check("a hanging Pi-hole does not delay a healthy one (>= 8 collections in 3 s at 100 ms; serialised: 1)", b - a >= 8, f"{a} {b}")
         m, text = wait_metric(port, r'^pihole_up\{hostname="hung"\} 0$', timeout=10)
         check("the hanging one is pihole_up 0 (timeout)", metric_value(text, "pihole_collect_errors_total",
                                                                       {"hostname": "hung", "reason": "timeout"}) >= 1, text)
