@@ -38,6 +38,7 @@ static void entry_free(struct dk_entry *e)
 	free(e->id);
 	free(e->name);
 	free(e->image);
+	free(e->restart_policy);
 	entry_free_attrs(e);
 	free(e);
 }
@@ -75,6 +76,7 @@ static struct dk_entry *table_add(struct dk_table *t, const char *id)
 	e->id = xstrdup(id);
 	e->name = xstrdup("");
 	e->image = xstrdup("");
+	e->restart_policy = xstrdup("");
 	e->state = DK_STATE_UNKNOWN;
 	e->health = DK_HEALTH_NONE;
 	e->failing_streak = -1;
@@ -218,6 +220,9 @@ bool dk_table_apply_inspect(struct dk_table *t, struct dk_inspect *in, unsigned 
 	free(e->image);
 	e->image = in->image;
 	in->image = NULL;
+	free(e->restart_policy);
+	e->restart_policy = in->restart_policy;
+	in->restart_policy = NULL;
 	entry_free_attrs(e);
 	e->mounts = in->mounts;
 	e->nmounts = in->nmounts;

@@ -16,6 +16,7 @@ struct dk_entry {
 	char *id;
 	char *name;
 	char *image;
+	char *restart_policy;     /* "" until inspected */
 	enum dk_state state;
 	enum dk_health health;
 	long failing_streak;      /* -1: no health check */

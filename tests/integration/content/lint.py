@@ -46,7 +46,8 @@ def lint_rules():
             text = open(rb, encoding="utf-8").read() if os.path.isfile(rb) else ""
             check(f"{where}: remediation label is \"true\" and the runbook names a playbook",
                   rule["labels"]["remediation"] == "true" and "contrib/playbooks/" in text, rule["labels"])
-        prefix = {"snapraid": "Snapraid", "smart": "Smart", "homeops": "Homeops", "remediation": "Remediation"}
+        prefix = {"snapraid": "Snapraid", "smart": "Smart", "homeops": "Homeops", "remediation": "Remediation",
+                  "docker": "Docker"}
         stem = os.path.basename(path).split(".")[0]
         check(f"{where}: name starts with {prefix.get(stem)}", name.startswith(prefix.get(stem, "?")), name)
         check(f"{where}: ({name}, {sev}) defined once", sev not in alerts.get(name, set()), alerts.get(name))

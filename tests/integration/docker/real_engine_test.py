@@ -152,6 +152,8 @@ try:
     # restart loop: restarts_total grows between scrapes and matches Docker's RestartCount
     d.docker(*run, "--name", "looper", "--restart=always", img, "sh", "-c", "exit 3")
     text = wait_value(port, "docker_container_exit_code", {"name": "looper"}, 3, timeout=20)
+    text = wait_value(port, "docker_container_info", {"name": "looper", "restart_policy": "always"}, 1, timeout=10)
+    check("looper: restart_policy on docker_container_info (from the inspect after the events)", True)
     deadline = time.monotonic() + 20
     first = metric_value(text, "docker_container_restarts_total", {"name": "looper"}) or 0
     while time.monotonic() < deadline:
