@@ -233,6 +233,20 @@ def main():
                 raise AssertionError(f"{job} does not listen on {port}:\n{p.output()}")
             wait_ready(port, job, p)
             ports[job] = port
+        # docker_health_exporter against a stand-in engine serving recorded Docker 20.10 responses
+        if os.access(os.environ.get("DOCKER_HEALTH_EXPORTER", ""), os.X_OK):
+            from docker_standin import DockerStandin
+            standin = DockerStandin(fx, os.path.join(tmp, "docker.sock"))
+            standin.start()
+            procs.append(standin)
+            port = free_port()
+            p = Proc([os.environ["DOCKER_HEALTH_EXPORTER"], f"--web.listen-address=127.0.0.1:{port}",
+                      f"--docker.host={standin.host}"], name="homeops-docker")
+            procs.append(p)
+            if not wait_port(port, 30):
+                raise AssertionError(f"homeops-docker does not listen on {port}:\n{p.output()}")
+            wait_ready(port, "homeops-docker", p)
+            ports["homeops-docker"] = port
         rport = ports["homeops-receiver"]
         r = http(rport, "/webhook", method="POST", body=json.dumps(WEBHOOK).encode(),
                  headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
@@ -266,7 +280,7 @@ def main():
             res = body.get("data", {}).get("result", [])
             _, runs = prom.query('remediation_runs_total{result="succeeded"}')
             _, retry = prom.query('remediation_notifications_total{result="retry"}')
-            if (res and res[0]["value"][1] == "3" and runs.get("data", {}).get("result") and
+            if (res and res[0]["value"][1] == str(len(ports)) and runs.get("data", {}).get("result") and
                     retry.get("data", {}).get("result")):
                 break
             if time.monotonic() > deadline:
@@ -314,7 +328,7 @@ def main():
             ("SmartDeviceUnreadable", {"device": "missing-disk"}),
             ("SmartNvmeCriticalWarning", {"device": "nvme1n1", "flag": "volatile_memory_backup",
                                           "serial": "HOMEOPS-NVME-1"}),
-        ]
+        ] + ([("DockerContainerUnhealthy", {"name": "feas_unhealthy"})] if "homeops-docker" in ports else [])
         deadline = time.monotonic() + 20   # rules evaluate every second once the data is there
         while True:
             _, body = prom.get("alerts")
