@@ -227,6 +227,8 @@ try:
     check("daemon down: event stream down", metric_value(text, "docker_event_stream_up") in (None, 0))
     check("daemon down: collect error counted",
           (metric_value(text, "docker_collect_errors_total", {"reason": "connect"}) or 0) >= 1, text)
+    check("docker_collect_errors_total has the 'events' reason pre-initialised",
+          metric_value(text, "docker_collect_errors_total", {"reason": "events"}) is not None, text)
     promtool_check_metrics(text)
     time.sleep(6)   # let the backoff reach its 5 s cap
     check("exporter still running while the daemon is down", exporter.alive())
