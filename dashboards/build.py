@@ -708,6 +708,89 @@ def pihole():
                      variables, items, time_from="now-24h")
 
 
+# ---------------------------------------------------------------- docker
+
+def docker():
+    i = 'instance=~"$instance"'
+    n = 'instance=~"$instance", name=~"$name"'
+    items = [
+        row("Now"),
+        stat("Engine", targets((f"docker_up{{{i}}}", "{{instance}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=3),
+        stat("Version", targets((f"docker_engine_info{{{i}}}", "{{version}} (API {{api_version}})")),
+             th=thresholds(BLUE), color_mode="none", text_mode="name", w=5),
+        stat("Running", targets(f"sum(docker_containers_running{{{i}}})"), th=thresholds(BLUE), color_mode="none", w=3),
+        stat("Unhealthy", targets(f'count(docker_container_health_status{{{i}, status="unhealthy"}} == 1) or vector(0)'),
+             th=thresholds(GREEN, (1, RED)), w=3),
+        stat("Restarts (range)", targets(f"sum(increase(docker_container_restarts_total{{{i}}}[$__range])) or vector(0)"),
+             th=thresholds(GREEN, (1, YELLOW), (10, ORANGE)), w=3),
+        stat("OOM kills (range)", targets(f"sum(increase(docker_container_ooms_total{{{i}}}[$__range])) or vector(0)"),
+             th=thresholds(GREEN, (1, RED)), w=3),
+        stat("Exited with an error", targets(
+            f'count((docker_container_exit_code{{{i}}} != 0) and on (job, instance, name) '
+            f'docker_container_state{{{i}, state="exited"}} == 1) or vector(0)'),
+            th=thresholds(GREEN, (1, ORANGE)), w=4),
+        table("Alerts firing now (Prometheus)", targets(
+            ('ALERTS{alertstate="firing", alertname=~"Docker.+"}', None), table=True),
+            exclude=("Time", "__name__", "alertstate", "Value"), w=24, h=6, sort=("severity", False)),
+
+        row("Containers"),
+        about(table("Containers", targets(
+            (f'max by (instance, name, state) (docker_container_state{{{n}}} == 1)', None),
+            (f'max by (instance, name, status) (docker_container_health_status{{{n}}} == 1)', None),
+            (f"max by (instance, name) (docker_container_exit_code{{{n}}})", None),
+            (f"max by (instance, name) (increase(docker_container_restarts_total{{{n}}}[$__range]))", None),
+            (f"max by (instance, name) (time() - docker_container_started_at_timestamp_seconds{{{n}}})", None),
+            table=True),
+            rename={"Value #C": "Exit code", "Value #D": "Restarts (range)", "Value #E": "Up for", "status": "health"},
+            exclude=("Time", "Value #A", "Value #B"), w=24, h=10, sort=("name", False)),
+              "One row per container: state and health (one-hot series, the one set to 1), last exit code, "
+              "restarts counted from the event stream during the time range, and time since the last start."),
+
+        row("Over time"),
+        about(timeseries("Restarts per 15 minutes", targets(
+            (f"sum by (name) (increase(docker_container_restarts_total{{{n}}}[15m]))", "{{name}}")),
+            unit="short", bars=True, stack=True, w=12, h=8, legend_calcs=("sum",)),
+              "A start after a die, or a rise of Docker's RestartCount: restarts by a restart policy that "
+              "happen between scrapes are counted too."),
+        timeseries("Health check failing streak", targets(
+            (f"docker_container_health_failing_streak{{{n}}}", "{{name}}")), unit="short", w=12, h=8),
+        timeseries("OOM kills per hour", targets(
+            (f"sum by (name) (increase(docker_container_ooms_total{{{n}}}[1h]))", "{{name}}")),
+            unit="short", bars=True, stack=True, w=12, h=7, legend_calcs=("sum",)),
+        timeseries("Engine events per minute", targets(
+            (f"sum by (action) (rate(docker_events_total{{{i}}}[$__rate_interval])) * 60", "{{action}}")),
+            unit="short", stack=True, w=12, h=7),
+
+        row("Bind mounts"),
+        about(table("Bind mounts and the shares under them", targets(
+            (f"max by (instance, name, source, mountpoint, destination, rw) (docker_container_bind_mount_info{{{n}}})",
+             None), table=True),
+            exclude=("Time", "Value"), w=24, h=8, sort=("mountpoint", False)),
+              "Host source of every bind mount and the mount point it lives under (mounted now or in "
+              "/etc/fstab): join with cifs_mount_* to see which containers depend on a share."),
+
+        row("Exporter"),
+        stat("Event stream", targets((f"docker_event_stream_up{{{i}}}", "{{instance}}")), mappings=UP_DOWN,
+             th=thresholds(RED, (1, GREEN)), w=4),
+        stat("Last full resync", targets((f"time() - docker_last_resync_timestamp_seconds{{{i}}}", "{{instance}}")),
+             unit="dtdurations", th=thresholds(GREEN, (900, ORANGE)), w=4),
+        stat("Memory (RSS)", targets((f'process_resident_memory_bytes{{{i}, job=~"homeops-docker"}}', "{{instance}}")),
+             unit="bytes", th=thresholds(BLUE), color_mode="none", w=4),
+        timeseries("Collection errors per hour", targets(
+            (f"sum by (reason) (increase(docker_collect_errors_total{{{i}}}[1h]))", "{{reason}}")),
+            unit="short", bars=True, w=12, h=4, legend_calcs=("sum",)),
+    ]
+    variables = [
+        var_query("instance", "Instance", "label_values(docker_engine_info, instance)"),
+        var_query("name", "Container", 'label_values(docker_container_info{instance=~"$instance"}, name)'),
+    ]
+    return dashboard("homeops-docker", "homeops / Docker",
+                     "Docker containers from docker_health_exporter: health, restarts and OOM kills seen on the "
+                     "event stream, exit codes, and the bind mounts that tie containers to shares.",
+                     variables, items, time_from="now-24h")
+
+
 # ---------------------------------------------------------------- overview
 
 def overview():
@@ -827,6 +910,7 @@ DASHBOARDS = {
     "homeops-smart.json": smart,
     "homeops-remediation.json": remediation,
     "homeops-pihole.json": pihole,
+    "homeops-docker.json": docker,
 }
 
 

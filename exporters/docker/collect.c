@@ -18,7 +18,8 @@
 #define DK_LIST_MAX (32u << 20)
 #define DK_INSPECT_MAX (4u << 20)
 
-const char *const dk_error_reasons[] = { "connect", "timeout", "io", "http", "parse", "version", "too_large", NULL };
+const char *const dk_error_reasons[] = { "connect", "timeout", "io", "http", "parse", "version", "too_large", "events",
+					 NULL };
 
 /* Why a request failed, as a reason label and a message kept in res. */
 static const char *collect_reason(const struct httpc_result *res)
@@ -179,6 +180,13 @@ int dk_collect(struct dk_exporter *st, struct metric_set *ms, struct collect_rep
 	full = atomic_exchange(&st->resync, false) || atomic_load(&st->stream) != DK_STREAM_UP ||
 	       st->last_full == 0 || clock_mono() - st->last_full >= st->cfg.resync_interval || !st->cc.api[0];
 	rc = full ? collect_full(st, &res, &reason) : collect_dirty(st, &res, &reason);
+	if (rc == 0 && atomic_load(&st->stream) == DK_STREAM_DOWN) {
+		/* the engine answers but the event stream is not (yet) back: what happens now would be
+		 * missed, so the data is not called fresh; the watch thread resyncs when it reconnects */
+		snprintf(res.message, sizeof(res.message), "the event stream is disconnected; reconnecting");
+		reason = "events";
+		rc = -1;
+	}
 	counter_vec_render(st->events, ms);
 	if (rc < 0) {
 		if (full)

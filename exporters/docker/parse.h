@@ -86,6 +86,7 @@ struct dk_inspect {
 	char *id;
 	char *name;             /* without the leading '/' */
 	char *image;            /* Config.Image as the user wrote it; else the image ID */
+	char *restart_policy;   /* HostConfig.RestartPolicy.Name: "no", "always", "on-failure", "unless-stopped"; "" when absent */
 	enum dk_state state;
 	enum dk_health health;  /* NONE when State.Health is absent */
 	long failing_streak;    /* -1 without a health check */

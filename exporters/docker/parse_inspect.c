@@ -76,6 +76,10 @@ int dk_inspect_parse(const char *buf, size_t len, const char *const *keep, size_
 	if (!image)
 		image = dk_json_str(root, "Image");
 	out->image = xstrdup(image ? image : "");
+	{
+		const char *rp = dk_json_str(json_object_get(json_object_get(root, "HostConfig"), "RestartPolicy"), "Name");
+		out->restart_policy = xstrdup(rp && *rp ? rp : (rp ? "no" : ""));  /* Docker writes "" for "no" at times */
+	}
 
 	out->state = dk_state_from(dk_json_str(state, "Status"));
 	if (out->state == DK_STATE_UNKNOWN) {
@@ -117,6 +121,7 @@ void dk_inspect_release(struct dk_inspect *in)
 	free(in->id);
 	free(in->name);
 	free(in->image);
+	free(in->restart_policy);
 	for (size_t i = 0; i < in->nmounts; i++) {
 		free(in->mounts[i].source);
 		free(in->mounts[i].destination);

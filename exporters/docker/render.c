@@ -32,14 +32,15 @@ char *dk_render_label_name(const char *key)
 static void render_info(struct metric_set *ms, const struct dk_entry *e)
 {
 	struct metric_family *f = metric_family(ms, "docker_container_info", METRIC_GAUGE,
-						"A container: its name (without '/'), ID and image, and the labels chosen with --docker.label.");
-	struct metric_label l[3 + 16];
+						"A container: its name (without '/'), ID, image, restart policy (\"\" until inspected), and the labels chosen with --docker.label.");
+	struct metric_label l[4 + 16];
 	char *names[16];
 	size_t n = 0, nl = 0;
 
 	l[n++] = (struct metric_label){ "name", e->name };
 	l[n++] = (struct metric_label){ "id", e->id };
 	l[n++] = (struct metric_label){ "image", e->image };
+	l[n++] = (struct metric_label){ "restart_policy", e->restart_policy };
 	for (size_t i = 0; i < e->nlabels && nl < 16; i++) {
 		names[nl] = dk_render_label_name(e->labels[i].key);
 		l[n++] = (struct metric_label){ names[nl], e->labels[i].value };

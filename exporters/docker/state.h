@@ -16,8 +16,8 @@ struct collect_report;
 
 /* The event stream, as the watch thread last left it. */
 enum dk_stream {
-	DK_STREAM_NONE = 0,  /* no watch thread (--once, or not started yet): every collection resyncs */
-	DK_STREAM_DOWN,      /* disconnected: reconnecting with backoff */
+	DK_STREAM_NONE = 0,  /* no watch thread (--once), or not connected yet: every collection resyncs */
+	DK_STREAM_DOWN,      /* disconnected: reconnecting with backoff; collections fail with "events" */
 	DK_STREAM_UP,        /* subscribed (or subscribing, with since= covering the gap) */
 };
 

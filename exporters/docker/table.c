@@ -38,6 +38,7 @@ static void entry_free(struct dk_entry *e)
 	free(e->id);
 	free(e->name);
 	free(e->image);
+	free(e->restart_policy);
 	entry_free_attrs(e);
 	free(e);
 }
@@ -75,6 +76,7 @@ static struct dk_entry *table_add(struct dk_table *t, const char *id)
 	e->id = xstrdup(id);
 	e->name = xstrdup("");
 	e->image = xstrdup("");
+	e->restart_policy = xstrdup("");
 	e->state = DK_STATE_UNKNOWN;
 	e->health = DK_HEALTH_NONE;
 	e->failing_streak = -1;
@@ -152,6 +154,7 @@ bool dk_table_apply_event(struct dk_table *t, const struct dk_event *ev)
 			if (e->restarts_events > e->restarts_total)
 				e->restarts_total = e->restarts_events;
 		}
+		e->starts_since_inspect++;
 		e->died = false;
 		e->state = DK_STATE_RUNNING;
 		e->oom_killed = false;
@@ -208,6 +211,16 @@ bool dk_table_apply_inspect(struct dk_table *t, struct dk_inspect *in, unsigned 
 		if (e->restarts_rc > e->restarts_total)
 			e->restarts_total = e->restarts_rc;
 	}
+	/* A start newer than the one known, with no start event since the last inspect: the engine
+	 * answered after restarting the container but before its start event reached us (or the
+	 * event was missed). Counted now; died is cleared below, so the late event counts nothing. */
+	if (e->inspected && e->starts_since_inspect == 0 && !isnan(e->started_at) && !isnan(in->started_at) &&
+	    in->started_at > e->started_at) {
+		e->restarts_events++;
+		if (e->restarts_events > e->restarts_total)
+			e->restarts_total = e->restarts_events;
+	}
+	e->starts_since_inspect = 0;
 	if (e->inspected && in->oom_killed && !e->oom_killed && e->ooms_since_inspect == 0)
 		e->ooms_total++;
 	e->ooms_since_inspect = 0;
@@ -218,6 +231,9 @@ bool dk_table_apply_inspect(struct dk_table *t, struct dk_inspect *in, unsigned 
 	free(e->image);
 	e->image = in->image;
 	in->image = NULL;
+	free(e->restart_policy);
+	e->restart_policy = in->restart_policy;
+	in->restart_policy = NULL;
 	entry_free_attrs(e);
 	e->mounts = in->mounts;
 	e->nmounts = in->nmounts;

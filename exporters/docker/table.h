@@ -16,6 +16,7 @@ struct dk_entry {
 	char *id;
 	char *name;
 	char *image;
+	char *restart_policy;     /* "" until inspected */
 	enum dk_state state;
 	enum dk_health health;
 	long failing_streak;      /* -1: no health check */
@@ -37,6 +38,7 @@ struct dk_entry {
 	double restarts_rc;       /* rises of RestartCount between inspects */
 	double ooms_total;
 	unsigned long ooms_since_inspect;
+	unsigned long starts_since_inspect; /* start events since the last inspect */
 	bool died;                /* a die (or an exited inspect) not yet followed by a start */
 	bool inspected;
 	bool dirty;               /* needs an inspect */

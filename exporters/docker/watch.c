@@ -68,7 +68,7 @@ void *dk_watch(void *arg)
 
 	dk_client_init(&wc, st->socket, st->base, st->cfg.timeout, st->ctx ? st->ctx->cancel_fd : -1);
 	httpc_result_init(&res);
-	atomic_store(&st->stream, DK_STREAM_DOWN);
+	/* the stream stays DK_STREAM_NONE (collections resync by themselves) until a first attempt fails */
 	while (!watch_stopping(st)) {
 		const char *reason = NULL;
 		if (dk_client_negotiate(&wc, &res, &reason) == 0) {

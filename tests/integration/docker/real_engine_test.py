@@ -152,6 +152,8 @@ try:
     # restart loop: restarts_total grows between scrapes and matches Docker's RestartCount
     d.docker(*run, "--name", "looper", "--restart=always", img, "sh", "-c", "exit 3")
     text = wait_value(port, "docker_container_exit_code", {"name": "looper"}, 3, timeout=20)
+    text = wait_value(port, "docker_container_info", {"name": "looper", "restart_policy": "always"}, 1, timeout=10)
+    check("looper: restart_policy on docker_container_info (from the inspect after the events)", True)
     deadline = time.monotonic() + 20
     first = metric_value(text, "docker_container_restarts_total", {"name": "looper"}) or 0
     while time.monotonic() < deadline:
@@ -225,6 +227,8 @@ try:
     check("daemon down: event stream down", metric_value(text, "docker_event_stream_up") in (None, 0))
     check("daemon down: collect error counted",
           (metric_value(text, "docker_collect_errors_total", {"reason": "connect"}) or 0) >= 1, text)
+    check("docker_collect_errors_total has the 'events' reason pre-initialised",
+          metric_value(text, "docker_collect_errors_total", {"reason": "events"}) is not None, text)
     promtool_check_metrics(text)
     time.sleep(6)   # let the backoff reach its 5 s cap
     check("exporter still running while the daemon is down", exporter.alive())

@@ -34,6 +34,7 @@ static void test_inspect_real_20_10(void **state)
 	assert_int_equal(in.health, DK_HEALTH_UNHEALTHY);
 	assert_int_equal(in.failing_streak, 11);
 	assert_int_equal(in.restart_count, 0);
+	assert_string_equal(in.restart_policy, "no");
 	assert_false(in.oom_killed);
 	/* 2026-11-22T15:55:41.683785752Z */
 	assert_true(fabs(in.started_at - 1795362941.683785752) < 1e-5);

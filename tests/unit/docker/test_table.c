@@ -33,15 +33,15 @@ static bool ev(struct dk_table *t, const char *id, const char *action, const cha
 	return r;
 }
 
-/* An inspect answer asked at seq. */
-static bool insp(struct dk_table *t, unsigned long seq, const char *id, const char *name, const char *status,
-		 long restarts, bool oom, long exit_code)
+/* An inspect answer asked at seq, the container last started at started (a RFC 3339 time). */
+static bool insp_at(struct dk_table *t, unsigned long seq, const char *id, const char *name, const char *status,
+		    long restarts, bool oom, long exit_code, const char *started)
 {
 	char *doc = xasprintf("{\"Id\":\"%s\",\"Name\":\"/%s\",\"RestartCount\":%ld,\"State\":{\"Status\":\"%s\","
-			      "\"OOMKilled\":%s,\"ExitCode\":%ld,\"StartedAt\":\"2023-11-14T22:13:20Z\","
+			      "\"OOMKilled\":%s,\"ExitCode\":%ld,\"StartedAt\":\"%s\","
 			      "\"FinishedAt\":\"0001-01-01T00:00:00Z\"},\"Config\":{\"Image\":\"busybox\"},"
 			      "\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/srv/share\",\"Destination\":\"/data\",\"RW\":false}]}",
-			      id, name, restarts, status, oom ? "true" : "false", exit_code);
+			      id, name, restarts, status, oom ? "true" : "false", exit_code, started);
 	struct dk_inspect in;
 	struct dk_perr err;
 	bool r;
@@ -50,6 +50,39 @@ static bool insp(struct dk_table *t, unsigned long seq, const char *id, const ch
 	r = dk_table_apply_inspect(t, &in, seq);
 	free(doc);
 	return r;
+}
+
+static bool insp(struct dk_table *t, unsigned long seq, const char *id, const char *name, const char *status,
+		 long restarts, bool oom, long exit_code)
+{
+	return insp_at(t, seq, id, name, status, restarts, oom, exit_code, "2023-11-14T22:13:20Z");
+}
+
+/* docker restart: the engine answers the inspect asked after the die with the container already
+ * running again, before its start event arrives. One restart, counted once. */
+static void test_restart_seen_running_before_its_start_event(void **state)
+{
+	struct dk_table *t = dk_table_new();
+	struct dk_entry *e;
+	(void)state;
+
+	insp(t, t->seq, ID, "web", "running", 0, false, 0);
+	e = dk_table_find(t, ID);
+	ev(t, ID, "kill", NULL);
+	ev(t, ID, "die", "\"name\":\"web\",\"exitCode\":\"137\"");
+	assert_true(insp_at(t, t->seq, ID, "web", "running", 0, false, 0, "2023-11-14T22:20:00Z"));
+	assert_true(e->restarts_total == 1);
+	ev(t, ID, "start", NULL);
+	ev(t, ID, "restart", NULL);
+	assert_true(e->restarts_total == 1);
+	assert_true(insp_at(t, t->seq, ID, "web", "running", 0, false, 0, "2023-11-14T22:20:00Z"));
+	assert_true(e->restarts_total == 1);
+	/* and the usual order (events first) still counts one per restart */
+	ev(t, ID, "die", "\"name\":\"web\",\"exitCode\":\"137\"");
+	ev(t, ID, "start", NULL);
+	assert_true(insp_at(t, t->seq, ID, "web", "running", 0, false, 0, "2023-11-14T22:30:00Z"));
+	assert_true(e->restarts_total == 2);
+	dk_table_free(t);
 }
 
 static void test_die_start_counts_a_restart(void **state)
@@ -283,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_die_start_counts_a_restart),
 		cmocka_unit_test(test_restart_seen_by_inspect_first),
 		cmocka_unit_test(test_created_counts_from_zero),
+		cmocka_unit_test(test_restart_seen_running_before_its_start_event),
 		cmocka_unit_test(test_oom_before_die),
 		cmocka_unit_test(test_destroy_drops_and_stale_inspect_does_not_resurrect),
 		cmocka_unit_test(test_stale_inspect_keeps_event_state),
