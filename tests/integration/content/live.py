@@ -25,10 +25,9 @@ Starts, on 127.0.0.1 with free ports and temporary directories:
 Then checks that each program's /metrics passes `promtool check metrics`, that every metric name referenced
 by a rule, a dashboard query or a dashboard variable exists in what Prometheus scraped, that each label named
 in a selector exists on that metric, that every rule evaluates without error on the real series (no
-many-to-many joins, no duplicate label sets), that each
-dashboard query runs, that each dashboard variable has values, and that the alerts this data must raise
-are pending or firing with the expected labels (and others not), and that the overview's mounts, containers
-and network rows show the numbers of this scenario (OVERVIEW_VALUES).
+many-to-many joins, no duplicate label sets), that each dashboard query runs, that each dashboard variable
+has values, that the alerts this data must raise are pending or firing with the expected labels (and others
+not), and that the overview's mounts, containers and network rows show this scenario's numbers.
 Needs the fixtures (exit 77 without them) and the six binaries (paths from the environment); dnsmasq, dockerd
 and busybox-static must be installed (a failure, not a skip: contrib/debian-packages.txt lists them).
 """
