@@ -571,6 +571,8 @@ def main():
             ("CifsMountMissing", {"share": "//nas/docs"}),                   # expected, absent, nothing underneath
             ("CifsMountUnresponsive", {"mountpoint": "/mnt/sounds"}),        # recorded mount, no such directory here
             ("PiholeDnsFailing", {"hostname": "secondary"}),                 # dnsmasq refuses its probe name
+            ("PiholeGravityStale", {"hostname": "primary"}),                 # the recorded v6.0.5: March 2025
+            ("PiholeGravityStale", {"hostname": "secondary"}),
             ("DockerContainerUnhealthy", {"name": "unhealthy"}),
             ("DockerContainerExitedNonZero", {"name": "failed"}),            # exit 3, restart policy gave up
             ("DockerContainerOnMissingMount", {"name": "share-user"}),       # bound under //nas/photos, absent
@@ -603,7 +605,8 @@ def main():
                         ("PiholeBlockingDisabled", {}),
                         ("DockerContainerUnhealthy", {"name": "healthy"}), ("DockerContainerExitedNonZero", {"name": "unhealthy"}),
                         ("DockerContainerOnMissingMount", {"name": "healthy"}), ("DockerDaemonDown", {}),
-                        ("DockerExporterDown", {}), ("HomeopsCollectionStale", {}), ("HomeopsCollectErrorsRising", {})]
+                        ("DockerExporterDown", {}), ("DockerContainerOomKilled", {}), ("DockerContainerRestartLoop", {}),
+                        ("HomeopsCollectionStale", {}), ("HomeopsCollectErrorsRising", {}), ("HomeopsTargetMissing", {})]
         not_expected = [(n, lb) for n, lb in not_expected if n in defined]
         for name, labels in not_expected:
             check(f"{name} {labels} is not raised on the real data", not raised(name, labels),
