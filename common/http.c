@@ -416,7 +416,9 @@ static bool http_preauth(struct http_request *req, MHD_RESULT_T *ret)
 		if (r->preauth(req, r->arg))
 			return true;
 		if (req->state == REQ_NEW)
-			rc = http_respond_unauthorized(req);
+			rc = req->auth_known && req->auth_result == HTTP_GUARD_AUTH_THROTTLED
+				     ? http_respond_throttled(req, req->auth_retry)
+				     : http_respond_unauthorized(req);
 	} else {
 		return true;
 	}

@@ -174,7 +174,7 @@ def test_bcrypt_flood():
         say("bcrypt flood (receiver, cost 12, 12 addresses): legit p50 %.3fs max %.3fs over %d requests; "
             "attackers %s; CPU %.2fs in 5s" % (lat[len(lat) // 2], lat[-1], len(lat), codes, cpu))
         assert lat[-1] < 1.0, lat[-1]
-        assert set(codes) <= {401, 429}, codes
+        assert set(codes) <= {401, 429} and codes.get(429, 0) > 0, codes
     finally:
         r.cleanup()
 
