@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/netaddr.h"
+#include "common/secret.h"
 #include "common/strbuf.h"
 #include "common/webconfig.h"
 #include "common/xalloc.h"
@@ -336,8 +337,7 @@ static void guard_key(const char *user, const char *password, const char *hash, 
 	strbuf_addch(&sb, '\0');
 	strbuf_addstr(&sb, hash);
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, sb.buf, sb.len, out);
-	gnutls_memset(sb.buf, 0, sb.len);
-	strbuf_release(&sb);
+	secret_strbuf_release(&sb);
 }
 
 /* The address slot of remote (auth_lock held); creates one, replacing the stalest, when create. */
@@ -398,8 +398,8 @@ static void guard_job_free(struct http_guard_auth_job *j)
 	if (!j)
 		return;
 	if (j->password)
-		gnutls_memset(j->password, 0, strlen(j->password));
-	gnutls_memset(j->key, 0, sizeof(j->key));
+		secret_wipe(j->password, strlen(j->password));
+	secret_wipe(j->key, sizeof(j->key));
 	free(j->user);
 	free(j->password);
 	free(j->remote);
@@ -469,7 +469,7 @@ enum http_guard_auth http_guard_auth_begin(struct http_guard *g, struct webconfi
 	j->remote = xstrdup(remote);
 	memcpy(j->key, key, 32);
 	j->at = now;
-	gnutls_memset(key, 0, sizeof(key));
+	secret_wipe(key, sizeof(key));
 	*job = j;
 	return HTTP_GUARD_AUTH_PENDING;
 }

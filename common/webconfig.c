@@ -1,4 +1,5 @@
 /* webconfig.c: exporter-toolkit web config (TLS + bcrypt basic auth users): validation of the common/yamlconf tree, user checks */
+#include "common/secret.h"
 #include "common/webconfig.h"
 
 #include <crypt.h>
@@ -287,8 +288,7 @@ static void webconfig_cache_key(const char *user, const char *password, const ch
 	strbuf_addstr(&sb, hash);
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, sb.buf, sb.len, out);
 	/* the buffer held the password */
-	gnutls_memset(sb.buf, 0, sb.len);
-	strbuf_release(&sb);
+	secret_strbuf_release(&sb);
 }
 
 bool webconfig_check_user(struct webconfig *wc, const char *user, const char *password)
@@ -322,7 +322,7 @@ bool webconfig_check_user(struct webconfig *wc, const char *user, const char *pa
 	struct crypt_data *cd = xcalloc(1, sizeof(*cd));
 	const char *out = crypt_r(password, hash, cd);
 	ok = out && out[0] != '*' && ct_equal(out, strlen(out), hash, strlen(hash)) && known;
-	gnutls_memset(cd, 0, sizeof(*cd));
+	secret_wipe(cd, sizeof(*cd));
 	free(cd);
 
 	if (ok) {

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/procmetrics.h"
+#include "common/secret.h"
 #include "common/strbuf.h"
 #include "common/version.h"
 #include "common/webconfig.h"
@@ -59,7 +60,7 @@ static bool rhttp_receiver_ok(struct http_request *req, const struct rcv_receive
 			ok = u && p;
 		}
 		if (pw)
-			explicit_bzero(pw, strlen(pw));
+			secret_wipe(pw, strlen(pw));
 		free(user);
 		free(pw);
 	}
