@@ -328,18 +328,6 @@ bool http_guard_host_ok(const struct http_guard *g, const char *host)
 
 /* ---- password checks ---- */
 
-static void guard_key(const char *user, const char *password, const char *hash, unsigned char out[32])
-{
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addstr(&sb, user);
-	strbuf_addch(&sb, '\0');
-	strbuf_addstr(&sb, password);
-	strbuf_addch(&sb, '\0');
-	strbuf_addstr(&sb, hash);
-	gnutls_hash_fast(GNUTLS_DIG_SHA256, sb.buf, sb.len, out);
-	secret_strbuf_release(&sb);
-}
-
 /* The address slot of remote (auth_lock held); creates one, replacing the stalest, when create. */
 static struct guard_addr *guard_addr(struct http_guard *g, const char *remote, double now, bool create)
 {
@@ -431,7 +419,7 @@ enum http_guard_auth http_guard_auth_begin(struct http_guard *g, struct webconfi
 		pthread_mutex_unlock(&g->auth_lock);
 		return HTTP_GUARD_AUTH_DENIED;
 	}
-	guard_key(user, password, hash, key);
+	webconfig_credential_key(user, password, hash, key);
 	for (size_t i = 0; i < GUARD_POSITIVE_SLOTS; i++) {
 		if (g->positive_used[i] && ct_equal(g->positive[i], 32, key, 32)) {
 			pthread_mutex_unlock(&g->auth_lock);

@@ -278,7 +278,7 @@ struct webconfig *webconfig_load(const char *path, char **err)
 	return wc;
 }
 
-static void webconfig_cache_key(const char *user, const char *password, const char *hash, unsigned char out[32])
+void webconfig_credential_key(const char *user, const char *password, const char *hash, unsigned char out[32])
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addstr(&sb, user);
@@ -308,7 +308,7 @@ bool webconfig_check_user(struct webconfig *wc, const char *user, const char *pa
 			known = true;
 		}
 	}
-	webconfig_cache_key(user, password, hash, key);
+	webconfig_credential_key(user, password, hash, key);
 	if (known) {
 		pthread_mutex_lock(&wc->cache->lock);
 		for (size_t i = 0; i < AUTHCACHE_SLOTS; i++)

@@ -68,6 +68,9 @@ void webconfig_free(struct webconfig *wc);
  * Returns true when the pair is valid. Thread-safe.
  */
 bool webconfig_check_user(struct webconfig *wc, const char *user, const char *password);
+/* The key credentials are cached under: SHA-256 of user, password and the user's hash, NUL-separated
+ * (the password itself is never kept). Shared by this cache and common/http_guard's. */
+void webconfig_credential_key(const char *user, const char *password, const char *hash, unsigned char out[32]);
 
 /* Constant-time comparison of two byte strings (time depends only on the lengths). */
 bool ct_equal(const void *a, size_t alen, const void *b, size_t blen);
