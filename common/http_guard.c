@@ -9,8 +9,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/netaddr.h"
