@@ -35,7 +35,6 @@ import json
 import re
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -190,34 +189,6 @@ def setup_cifs(tmp, fx):
     return [f"--path.procfs={proc}", f"--cifs.fstab={d}/fstab", "--cifs.interval=1s", "--cifs.probe-timeout=1s"]
 
 
-def free_udp_port():
-    """A port free for both TCP (free_port) and UDP on 127.0.0.1: dnsmasq listens on both."""
-    while True:
-        port = free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            try:
-                u.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-
-
-def dns_answers(port, timeout=10.0):
-    """True once dnsmasq answers a query for probe.test on 127.0.0.1:port."""
-    q = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05probe\x04test\x00\x00\x01\x00\x01"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.settimeout(0.2)
-            try:
-                u.sendto(q, ("127.0.0.1", port))
-                u.recv(512)
-                return True
-            except OSError:
-                time.sleep(0.05)
-    return False
-
-
 def setup_pihole(tmp, fx, cleanup):
     """pihole_exporter with two targets on the Pi-hole stand-in (recorded v6 answers, session rules) and a real
     dnsmasq for their DNS probes: "primary" asks probe.test (answered), "secondary" other.example (REFUSED:
@@ -226,16 +197,9 @@ def setup_pihole(tmp, fx, cleanup):
     from pihole_standin import Standin
     d = os.path.join(tmp, "pihole")
     os.makedirs(d)
-    dnsmasq = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
-    if not os.path.exists(dnsmasq):
-        raise AssertionError("dnsmasq is not installed (Debian package dnsmasq-base)")
-    dport = free_udp_port()
-    dm = Proc([dnsmasq, "--no-daemon", f"--port={dport}", "--listen-address=127.0.0.1", "--bind-interfaces",
-               "--no-resolv", "--no-hosts", "--address=/probe.test/10.1.2.3", f"--pid-file={d}/dnsmasq.pid",
-               "--log-facility=-"] + (["--user=root"] if os.geteuid() == 0 else []), name="dnsmasq")
+    from dnsmasq import start_dnsmasq
+    dm, dport = start_dnsmasq(d)
     cleanup.append(dm)
-    if not dns_answers(dport):
-        raise AssertionError(f"dnsmasq does not answer on 127.0.0.1:{dport}:\n{dm.output()}")
     standin = Standin(fx, mode="v6", password="pw")
     cleanup.append(standin)
     write(os.path.join(d, "password"), "pw\n", 0o600)

@@ -12,7 +12,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,34 +20,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
 from homeops_test import Checks, Proc, free_port, http, log, metric_value, promtool_check_metrics, start_exporter  # noqa: E402
+from dnsmasq import dns_answers, start_dnsmasq  # noqa: E402
 
 check = Checks()
-
-
-def free_udp_port():
-    while True:
-        port = free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-
-
-def dnsmasq_up(port, timeout=10):
-    q = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x05probe\x04test\x00\x00\x01\x00\x01"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(0.2)
-            try:
-                s.sendto(q, ("127.0.0.1", port))
-                s.recv(512)
-                return True
-            except OSError:
-                time.sleep(0.05)
-    return False
 
 
 def cpu_seconds(pid):
@@ -114,18 +88,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     a = ap.parse_args()
-    dnsmasq = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
-    if not os.path.exists(dnsmasq):
-        raise AssertionError("dnsmasq not installed (Debian package dnsmasq-base)")
     d = tempfile.mkdtemp(prefix="homeops-pihole-dns-")
-    port = free_udp_port()
-    dm = Proc([dnsmasq, "--no-daemon", f"--port={port}", "--listen-address=127.0.0.1", "--bind-interfaces",
-               "--no-resolv", "--no-hosts", "--address=/probe.test/10.1.2.3", "--address=/gone.test/",
-               f"--pid-file={d}/dnsmasq.pid", "--log-queries", "--log-facility=-"]
-              + (["--user=root"] if os.geteuid() == 0 else []), name="dnsmasq")
+    dm, port = start_dnsmasq(d, "--address=/gone.test/", "--log-queries")
     exp = None
     try:
-        check("dnsmasq answers on 127.0.0.1", dnsmasq_up(port), dm.output())
+        check("dnsmasq answers on 127.0.0.1", True)
 
         text, _ = once(a.binary, port, "probe.test")
         check("answering: pihole_dns_probe_success 1", metric_value(text, "pihole_dns_probe_success", {"hostname": "lab"}) == 1, text)
@@ -183,7 +150,7 @@ def main():
               metric_value(text, "pihole_dns_probe_success") == 0 and
               metric_value(text, "pihole_dns_probe_result", {"result": "timeout"}) == 1 and 0.9 <= dur < 2.0, text)
         check("silent: no rcode sample", metric_value(text, "pihole_dns_probe_rcode") is None)
-        check("dnsmasq answers again after SIGCONT", dnsmasq_up(port))
+        check("dnsmasq answers again after SIGCONT", dns_answers(port))
     finally:
         if exp:
             exp.close()
