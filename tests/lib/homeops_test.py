@@ -19,6 +19,23 @@ import time
 SKIP = 77
 
 
+def skip(why):
+    """Ends the test as skipped (77: ctest reports it, CI fails on it) because a prerequisite is missing."""
+    print(f"skipped: {why}")
+    sys.exit(SKIP)
+
+
+def unit_directives(text):
+    """A systemd unit's Key=Value lines as {key: [values in order]} (sections and comments left out)."""
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", "[")) or "=" not in line:
+            continue
+        k, v = line.split("=", 1)
+        out.setdefault(k, []).append(v)
+    return out
+
 def fixtures_dir():
     """The recorded third-party data: $HOMEOPS_FIXTURES (set by ctest), else ../shared/fixtures
     beside the checkout. The one place Python tests learn it (tests/lib/testlib.c for C)."""

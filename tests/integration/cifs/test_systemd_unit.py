@@ -17,19 +17,8 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("HOMEOPS_SOURCE_DIR", ""), "tests", "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
-from homeops_test import Checks, log, metric_value, promtool_check_metrics  # noqa: E402
+from homeops_test import Checks, log, metric_value, promtool_check_metrics, unit_directives  # noqa: E402
 import cifs_standin as cs  # noqa: E402
-
-
-def directives(text):
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", "[")) or "=" not in line:
-            continue
-        k, v = line.split("=", 1)
-        out.setdefault(k, []).append(v)
-    return out
 
 
 def main():
@@ -40,7 +29,7 @@ def main():
     check = Checks()
     with open(a.unit) as f:
         unit = f.read()
-    d = directives(unit)
+    d = unit_directives(unit)
     check("no capabilities: empty bounding and ambient sets",
           d.get("CapabilityBoundingSet") == [""] and d.get("AmbientCapabilities") == [""], d)
     check("not root: DynamicUser", d.get("DynamicUser") == ["yes"] and "User" not in d, d)

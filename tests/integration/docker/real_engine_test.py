@@ -22,18 +22,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.environ.get("HOMEOPS_SOURCE_DIR", "."), "tests", "lib"))
-from homeops_test import Checks, http, log, metric_value, promtool_check_metrics, start_exporter, wait_metric  # noqa: E402
+from homeops_test import Checks, http, log, metric_value, promtool_check_metrics, skip, start_exporter, wait_metric  # noqa: E402
 from dockerd import Dockerd, missing_tools  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--binary", required=True)
 args = ap.parse_args()
 check = Checks()
-
-
-def skip(why):
-    print(f"skipped: {why}")
-    sys.exit(77)
 
 
 if os.geteuid() != 0:

@@ -13,20 +13,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("HOMEOPS_SOURCE_DIR", ""), "tests", "lib"))
-from homeops_test import Checks, log, metric_value  # noqa: E402
+from homeops_test import Checks, log, metric_value, unit_directives  # noqa: E402
 
 WANT = {"CAP_SYS_RAWIO", "CAP_SYS_ADMIN"}
-
-
-def directives(text):
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", "[")) or "=" not in line:
-            continue
-        k, v = line.split("=", 1)
-        out.setdefault(k, []).append(v)
-    return out
 
 
 def main():
@@ -38,7 +27,7 @@ def main():
     untested = []
     with open(a.unit) as f:
         unit = f.read()
-    d = directives(unit)
+    d = unit_directives(unit)
     check("CapabilityBoundingSet is exactly RAWIO + ADMIN", set(" ".join(d["CapabilityBoundingSet"]).split()) == WANT)
     check("AmbientCapabilities is exactly RAWIO + ADMIN", set(" ".join(d["AmbientCapabilities"]).split()) == WANT)
     check("not root: DynamicUser, group disk", d.get("DynamicUser") == ["yes"] and "User" not in d and

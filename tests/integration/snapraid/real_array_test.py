@@ -21,18 +21,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.environ.get("HOMEOPS_SOURCE_DIR", "."), "tests", "lib"))
-from homeops_test import Checks, http, metric_value, promtool_check_metrics, start_exporter, wait_metric  # noqa: E402
+from homeops_test import Checks, http, metric_value, promtool_check_metrics, skip, start_exporter, wait_metric  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--binary", required=True)
 ap.add_argument("--array-script", required=True)
 args = ap.parse_args()
 check = Checks()
-
-
-def skip(why):
-    print(f"skipped: {why}")
-    sys.exit(77)
 
 
 if os.geteuid() != 0:
