@@ -21,18 +21,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from homeops_test import Proc, free_port, http, start_exporter, wait_port
+from homeops_test import Proc, free_port, http, memory_kib, start_exporter, wait_port
 
 
 def mem(pid):
-    vals = {}
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        for line in f:
-            m = re.match(r"^(\w+):\s+(\d+) kB", line)
-            if m:
-                vals[m.group(1)] = int(m.group(2))
-    uss = vals.get("Private_Clean", 0) + vals.get("Private_Dirty", 0)
-    return uss / 1024.0, vals.get("Rss", 0) / 1024.0
+    uss, rss = memory_kib(pid)
+    return uss / 1024.0, rss / 1024.0
 
 
 def wrk(port, path, seconds, conns, gzip=False):

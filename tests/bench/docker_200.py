@@ -10,29 +10,18 @@ collections the burst of N destroy events caused. Root; not part of ctest (minut
 """
 import argparse
 import os
-import re
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from homeops_test import http, log, metric_value, promtool_check_metrics, start_exporter  # noqa: E402
+from homeops_test import http, log, memory_kib, metric_value, promtool_check_metrics, start_exporter  # noqa: E402
 from dockerd import Dockerd  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--binary", required=True)
 ap.add_argument("-n", type=int, default=200)
 args = ap.parse_args()
-
-
-def memory(pid):
-    f = {}
-    with open(f"/proc/{pid}/smaps_rollup") as fh:
-        for line in fh:
-            m = re.match(r"^(\w+):\s+(\d+) kB", line)
-            if m:
-                f[m.group(1)] = int(m.group(2))
-    return f.get("Private_Clean", 0) + f.get("Private_Dirty", 0), f.get("Rss", 0)
 
 
 d = Dockerd()
@@ -61,7 +50,7 @@ try:
     promtool_check_metrics(text)
     log("promtool check metrics: clean")
     time.sleep(2)
-    uss, rss = memory(exporter.pid)
+    uss, rss = memory_kib(exporter.pid)
     log(f"exporter memory: USS {uss} KiB, RSS {rss} KiB (smaps_rollup)")
     lat = []
     for _ in range(200):
@@ -90,7 +79,7 @@ try:
     log(f"docker rm -f of {len(ids)} containers -> docker_containers 0 after {took:.1f}s; "
         f"{len(collections - {before})} distinct snapshots seen while {metric_value(text, 'docker_events_total', {'action': 'destroy'}):.0f} "
         f"destroy events (and as many kill/die) arrived")
-    uss, rss = memory(exporter.pid)
+    uss, rss = memory_kib(exporter.pid)
     log(f"exporter memory after: USS {uss} KiB, RSS {rss} KiB")
 finally:
     if exporter:

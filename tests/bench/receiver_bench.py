@@ -38,7 +38,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from homeops_test import Proc, free_port, http, wait_port  # noqa: E402
+from homeops_test import Proc, free_port, http, memory_kib, wait_port  # noqa: E402
 
 LUA = os.path.join(HERE, "receiver_alerts.lua")
 TOKEN = "bench-token-3f9c2a7d"
@@ -81,16 +81,8 @@ def load_template(d):
 
 def mem(pid):
     """(USS MiB, RSS MiB) of pid, or (0, 0) when it is gone."""
-    vals = {}
-    try:
-        with open("/proc/%d/smaps_rollup" % pid) as f:
-            for line in f:
-                m = re.match(r"^(\w+):\s+(\d+) kB", line)
-                if m:
-                    vals[m.group(1)] = int(m.group(2))
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0, 0.0
-    return (vals.get("Private_Clean", 0) + vals.get("Private_Dirty", 0)) / 1024.0, vals.get("Rss", 0) / 1024.0
+    uss, rss = memory_kib(pid)
+    return uss / 1024.0, rss / 1024.0
 
 
 def children(pid):

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from homeops_test import Proc, free_port, log
+from homeops_test import Proc, free_port, log, memory_kib
 
 
 def in_mountinfo(mountpoint, path="/proc/self/mountinfo"):
@@ -218,13 +218,8 @@ def threads(pid):
 
 
 def uss_kib(pid):
-    """Private (unshared) memory of pid in KiB from smaps_rollup: Private_Clean + Private_Dirty."""
-    total = 0
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        for line in f:
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                total += int(line.split()[1])
-    return total
+    """Private (unshared) memory of pid in KiB (homeops_test.memory_kib)."""
+    return memory_kib(pid)[0]
 
 
 def tools_missing(*names):

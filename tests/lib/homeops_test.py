@@ -36,6 +36,20 @@ def unit_directives(text):
         out.setdefault(k, []).append(v)
     return out
 
+def memory_kib(pid):
+    """(USS, RSS) of pid in KiB from /proc/PID/smaps_rollup: USS is Private_Clean + Private_Dirty, the
+    memory that would be freed if the process ended. (0, 0) when the process is gone."""
+    vals = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                m = re.match(r"^(\w+):\s+(\d+) kB", line)
+                if m:
+                    vals[m.group(1)] = int(m.group(2))
+    except (FileNotFoundError, ProcessLookupError):
+        return 0, 0
+    return vals.get("Private_Clean", 0) + vals.get("Private_Dirty", 0), vals.get("Rss", 0)
+
 def fixtures_dir():
     """The recorded third-party data: $HOMEOPS_FIXTURES (set by ctest), else ../shared/fixtures
     beside the checkout. The one place Python tests learn it (tests/lib/testlib.c for C)."""

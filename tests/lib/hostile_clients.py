@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 
+from homeops_test import memory_kib
+
 
 def basic(user, password):
     return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()}
@@ -190,13 +192,8 @@ def cpu_seconds(pid):
 
 
 def uss_bytes(pid):
-    """Unique set size: Private_Clean + Private_Dirty from /proc/PID/smaps_rollup."""
-    total = 0
-    with open("/proc/%d/smaps_rollup" % pid) as f:
-        for line in f:
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                total += int(line.split()[1]) * 1024
-    return total
+    """Unique set size in bytes (homeops_test.memory_kib)."""
+    return memory_kib(pid)[0] * 1024
 
 
 def post_raw(port, path, body, headers=None, timeout=10):

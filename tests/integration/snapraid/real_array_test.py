@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.environ.get("HOMEOPS_SOURCE_DIR", "."), "tests", "lib"))
-from homeops_test import Checks, http, metric_value, promtool_check_metrics, skip, start_exporter, wait_metric  # noqa: E402
+from homeops_test import Checks, http, memory_kib, metric_value, promtool_check_metrics, skip, start_exporter, wait_metric  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--binary", required=True)
@@ -54,16 +54,6 @@ def corrupt(path):
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     st2 = os.stat(path)
     check("corruption keeps size and mtime", st2.st_size == st.st_size and st2.st_mtime_ns == st.st_mtime_ns)
-
-
-def smaps_memory(pid):
-    fields = {}
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        for line in f:
-            m = re.match(r"^(\w+):\s+(\d+) kB", line)
-            if m:
-                fields[m.group(1)] = int(m.group(2))
-    return fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0), fields.get("Rss", 0)
 
 
 tmp = tempfile.mkdtemp(prefix="homeops-snapraid-it.")
@@ -151,7 +141,7 @@ try:
           metric_value(text, "snapraid_last_collect_timestamp_seconds") > locked_at + 1)
     promtool_check_metrics(text)
     check("promtool check metrics: no findings while busy", True)
-    uss, rss = smaps_memory(exporter.pid)
+    uss, rss = memory_kib(exporter.pid)
     print(f"measure: exporter (this build, sanitizers if enabled) USS {uss} KiB, RSS {rss} KiB; "
           f"collection with snapraid status {status_duration:.3f} s, while busy "
           f"{metric_value(text, 'snapraid_collect_duration_seconds'):.3f} s")
