@@ -141,3 +141,14 @@ char *lines_unescape_octal_dup(const char *s, size_t len)
 	lines_unescape_octal(&sb, s, len);
 	return strbuf_detach(&sb, NULL);
 }
+
+char *lines_unescape_octal_path(const char *s, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!lines_unescape_octal(&sb, s, len)) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}

@@ -71,5 +71,7 @@ bool field_eq(const struct field *f, const char *s);
 bool lines_unescape_octal(struct strbuf *out, const char *s, size_t len);
 /* The same into a new heap string (caller frees); NUL decodes stop the C string early. */
 char *lines_unescape_octal_dup(const char *s, size_t len);
+/* The same, but NULL when a byte decodes to NUL (\000 cannot be part of a path or option). */
+char *lines_unescape_octal_path(const char *s, size_t len);
 
 #endif

@@ -5,17 +5,6 @@
 #include "common/xalloc.h"
 #include "exporters/cifs/parse.h"
 
-static char *fstab_decode(const struct field *f)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (!lines_unescape_octal(&sb, f->s, f->len)) {
-		strbuf_release(&sb);
-		return NULL;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 static void fstab_entry_release(struct cifs_fstab_entry *e)
 {
 	free(e->spec);
@@ -46,10 +35,10 @@ int cifs_fstab_parse(const char *buf, size_t len, struct cifs_fstab *out)
 			out->skipped++;
 			continue;
 		}
-		e.spec = fstab_decode(&f[0]);
-		e.file = fstab_decode(&f[1]);
-		e.vfstype = fstab_decode(&f[2]);
-		e.options = n >= 4 ? fstab_decode(&f[3]) : xstrdup("defaults");
+		e.spec = lines_unescape_octal_path(f[0].s, f[0].len);
+		e.file = lines_unescape_octal_path(f[1].s, f[1].len);
+		e.vfstype = lines_unescape_octal_path(f[2].s, f[2].len);
+		e.options = n >= 4 ? lines_unescape_octal_path(f[3].s, f[3].len) : xstrdup("defaults");
 		if (!e.spec || !e.file || !e.vfstype || !e.options) {
 			fstab_entry_release(&e);
 			out->skipped++;

@@ -24,18 +24,6 @@ static bool mi_ulong(const struct field *f, unsigned long *out)
 	return true;
 }
 
-/* Decodes a field into a new string; NULL when it holds an escaped NUL. */
-static char *mi_decode(const struct field *f)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (!lines_unescape_octal(&sb, f->s, f->len)) {
-		strbuf_release(&sb);
-		return NULL;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 static void mi_mount_release(struct cifs_mount *m)
 {
 	free(m->root);
@@ -81,12 +69,12 @@ static bool mi_parse_line(const char *line, size_t len, struct cifs_mount *m)
 		if (!mi_ulong(&a, &dummy) || !mi_ulong(&b, &dummy))
 			return false;
 	}
-	m->root = mi_decode(&f[3]);
-	m->mountpoint = mi_decode(&f[4]);
-	m->options = mi_decode(&f[5]);
-	m->fstype = mi_decode(&f[sep + 1]);
-	m->source = mi_decode(&f[sep + 2]);
-	m->super_options = sep + 3 < n ? mi_decode(&f[sep + 3]) : xstrdup("");
+	m->root = lines_unescape_octal_path(f[3].s, f[3].len);
+	m->mountpoint = lines_unescape_octal_path(f[4].s, f[4].len);
+	m->options = lines_unescape_octal_path(f[5].s, f[5].len);
+	m->fstype = lines_unescape_octal_path(f[sep + 1].s, f[sep + 1].len);
+	m->source = lines_unescape_octal_path(f[sep + 2].s, f[sep + 2].len);
+	m->super_options = sep + 3 < n ? lines_unescape_octal_path(f[sep + 3].s, f[sep + 3].len) : xstrdup("");
 	if (!m->root || !m->mountpoint || !m->options || !m->fstype || !m->source || !m->super_options ||
 	    m->mountpoint[0] != '/') {
 		mi_mount_release(m);

@@ -117,6 +117,11 @@ static void test_unescape_octal(void **state)
 	d = lines_unescape_octal_dup("", 0);
 	assert_string_equal(d, "");
 	free(d);
+	/* a path: the same decoding, but an escaped NUL is refused */
+	d = lines_unescape_octal_path("/mnt/my\\040share", 16);
+	assert_string_equal(d, "/mnt/my share");
+	free(d);
+	assert_null(lines_unescape_octal_path("/mnt/a\\000b", 11));
 }
 
 int main(void)
