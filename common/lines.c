@@ -113,6 +113,22 @@ static bool lines_is_octal(char c)
 	return c >= '0' && c <= '7';
 }
 
+bool field_u64(const struct field *f, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (f->len == 0 || f->len > 20)
+		return false;
+	for (size_t i = 0; i < f->len; i++) {
+		unsigned d = (unsigned)(unsigned char)f->s[i] - '0';
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
 bool lines_unescape_octal(struct strbuf *out, const char *s, size_t len)
 {
 	bool ok = true;

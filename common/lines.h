@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "common/strbuf.h"
 
 /*
@@ -60,6 +61,8 @@ size_t fields_split_cstr(char *buf, char **tok, size_t max);
 
 /* True when field f equals the C string s. */
 bool field_eq(const struct field *f, const char *s);
+/* A field that is all decimal digits (1 to 20 of them, no sign) and fits 64 bits: *out, true. */
+bool field_u64(const struct field *f, uint64_t *out);
 
 /*
  * Decodes the octal escapes the kernel writes in /proc/mounts, /proc/PID/mountinfo and

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "common/chars.h"
 #include "common/xalloc.h"
 
 static int pair_cmp(const void *a, const void *b)
@@ -125,9 +126,7 @@ static size_t add_cut(struct strbuf *out, const char *s, size_t room, bool *cut)
 		strbuf_add(out, s, len);
 		return len;
 	}
-	size_t n = room;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
+	size_t n = utf8_floor(s, len, room);
 	strbuf_add(out, s, n);
 	*cut = true;
 	return n;

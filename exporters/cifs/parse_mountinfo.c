@@ -1,5 +1,6 @@
 /* parse_mountinfo.c: /proc/PID/mountinfo to a list of mounts (proc(5) layout, octal escapes decoded) */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/lines.h"
@@ -11,16 +12,11 @@
 
 static bool mi_ulong(const struct field *f, unsigned long *out)
 {
-	unsigned long v = 0;
+	uint64_t v;
 
-	if (f->len == 0 || f->len > 19)
+	if (!field_u64(f, &v) || v > ULONG_MAX)
 		return false;
-	for (size_t i = 0; i < f->len; i++) {
-		if (f->s[i] < '0' || f->s[i] > '9')
-			return false;
-		v = v * 10 + (unsigned long)(f->s[i] - '0');
-	}
-	*out = v;
+	*out = (unsigned long)v;
 	return true;
 }
 

@@ -10,16 +10,11 @@
 
 static bool st_num(const struct field *f, double *out)
 {
-	double v = 0;
+	uint64_t v;
 
-	if (f->len == 0 || f->len > 20)
+	if (!field_u64(f, &v))
 		return false;
-	for (size_t i = 0; i < f->len; i++) {
-		if (f->s[i] < '0' || f->s[i] > '9')
-			return false;
-		v = v * 10 + (f->s[i] - '0');
-	}
-	*out = v;
+	*out = (double)v;
 	return true;
 }
 

@@ -124,6 +124,29 @@ static void test_unescape_octal(void **state)
 	assert_null(lines_unescape_octal_path("/mnt/a\\000b", 11));
 }
 
+static void test_field_u64(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		bool ok;
+		uint64_t want;
+	} cases[] = {
+		{ "0", true, 0 }, { "42", true, 42 }, { "007", true, 7 },
+		{ "18446744073709551615", true, UINT64_MAX }, { "18446744073709551616", false, 0 },
+		{ "99999999999999999999", false, 0 }, { "000000000000000000001", false, 0 },
+		{ "", false, 0 }, { "-1", false, 0 }, { "+1", false, 0 }, { "1a", false, 0 }, { "0x10", false, 0 },
+		{ "1 ", false, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct field f = { cases[i].in, strlen(cases[i].in) };
+		uint64_t v = 12345;
+		bool ok = field_u64(&f, &v);
+		if (ok != cases[i].ok || (ok && v != cases[i].want))
+			fail_msg("field_u64(\"%s\"): ok %d value %llu", cases[i].in, ok, (unsigned long long)v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_line_reader_copies),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_unescape_octal),
+		cmocka_unit_test(test_field_u64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
