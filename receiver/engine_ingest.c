@@ -371,9 +371,11 @@ void engine_cancel(struct engine *e, const char *playbook, const char *fingerpri
 		e->queue_tail = j;
 	for (struct job *j = e->running; j; j = j->next) {
 		if (j->firing && !j->manual && strcmp(j->playbook, playbook) == 0 &&
-		    strcmp(j->fingerprint, fingerprint) == 0 && j->cancel_pipe[1] >= 0 && !j->cancel_reason) {
+		    strcmp(j->fingerprint, fingerprint) == 0 && !j->cancel_reason) {
+			/* A run whose cancel pipe does not exist yet (its start is being committed) keeps the
+			 * reason: its worker signals it as soon as the pipe is made, before the playbook runs. */
 			j->cancel_reason = "cancelled: alert resolved";
-			if (write(j->cancel_pipe[1], "c", 1) < 0)
+			if (j->cancel_pipe[1] >= 0 && write(j->cancel_pipe[1], "c", 1) < 0)
 				log_warn("engine", "cannot signal a run to stop", "reason", strerror(errno));
 			log_info("engine", "alert resolved: cancelling run", "playbook", playbook, "fingerprint", fingerprint);
 		}

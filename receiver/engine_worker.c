@@ -151,7 +151,8 @@ static void engine_process(struct engine *e, struct job *j)
 	pthread_mutex_lock(&e->lock);
 	j->cancel_pipe[0] = pipefd[0];
 	j->cancel_pipe[1] = pipefd[1];
-	/* a shutdown past its grace may have been decided while we were committing the start */
+	/* a shutdown past its grace, or the alert resolving, may have been decided while we were
+	 * committing the start */
 	if (j->cancel_reason && pipefd[1] >= 0 && write(pipefd[1], "c", 1) < 0)
 		log_warn("engine", "cannot signal a run to stop", "reason", strerror(errno));
 	pthread_mutex_unlock(&e->lock);
