@@ -426,7 +426,7 @@ playbooks:
     max_attempts: 0
   slow-retry:
     command: ["@PLAYBOOKS@/record"]
-    env: {OUT_DIR: "@OUT@", SLEEP: "1"}
+    env: {OUT_DIR: "@OUT@", SLEEP: "3"}   # outlasts the wait for both runs to start, on a loaded machine too
     retry_interrupted: true
     max_attempts: 0
 routes:
