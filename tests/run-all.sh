@@ -33,7 +33,8 @@ cmake --build build/release -j"$jobs"
 echo "run-all: install layout"
 prefix=$(mktemp -d)
 cmake --install build/release --prefix "$prefix" > /dev/null
-for f in bin/snapraid_exporter bin/smart_exporter bin/remediation_receiver share/homeops/contrib/debian-packages.txt \
+for f in bin/snapraid_exporter bin/smart_exporter bin/cifs_mount_exporter bin/docker_health_exporter \
+         bin/pihole_exporter bin/remediation_receiver share/homeops/contrib/debian-packages.txt \
          share/homeops/contrib/systemd share/homeops/dashboards share/homeops/alert-rules; do
   [ -e "$prefix/$f" ] || { echo "run-all: install is missing $f"; ls -R "$prefix"; exit 1; }
 done
