@@ -79,12 +79,24 @@ def test_plain():
         p.close()
 
 
+def wait_ready(port, ctx=None, timeout=30.0):
+    """/-/ready (open without credentials): the first collection has finished; before it, /metrics
+    answers 503, which a loaded machine makes likely right after start."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if http(port, "/-/ready", tls=ctx).status == 200:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"port {port}: not ready within {timeout}s")
+
+
 def test_basic_auth():
     wc = os.path.join(tmp, "auth.yml")
     with open(wc, "w") as f:
         f.write(f"basic_auth_users:\n  alice: {bcrypt_hash('correct horse', cost=13)}\n")
     p, port = start_exporter(B, f"--web.config.file={wc}", *X)
     try:
+        wait_ready(port)
         import base64
         def auth(u, pw):
             return {"Authorization": "Basic " + base64.b64encode(f"{u}:{pw}".encode()).decode()}
@@ -125,6 +137,7 @@ def test_tls():
                 "http_server_config:\n  headers:\n    X-Homeops-Test: yes-it-is\n")
     p, port = start_exporter(B, f"--web.config.file={wc}", *X)
     try:
+        wait_ready(port, tls_ctx(certs))
         r = http(port, tls=tls_ctx(certs))
         check("TLS scrape verified against the CA", r.status == 200, r.status)
         check("configured response header", r.headers.get("x-homeops-test") == "yes-it-is", r.headers)
@@ -144,6 +157,7 @@ def test_tls():
         f.write("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS13\n")
     p, port = start_exporter(B, f"--web.config.file={wc13}", *X)
     try:
+        wait_ready(port, tls_ctx(certs))
         check("TLS 1.3 accepted", http(port, tls=tls_ctx(certs)).status == 200)
         try:
             http(port, tls=tls_ctx(certs, maxv=ssl.TLSVersion.TLSv1_2), timeout=3)
@@ -160,6 +174,7 @@ def test_tls():
                 "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n")
     p, port = start_exporter(B, f"--web.config.file={wcm}", *X)
     try:
+        wait_ready(port, tls_ctx(certs, client=True))
         check("mTLS with a client certificate", http(port, tls=tls_ctx(certs, client=True)).status == 200)
         try:
             r = http(port, tls=tls_ctx(certs), timeout=3)
