@@ -8,11 +8,6 @@
 #include "common/chars.h"
 #include "common/xalloc.h"
 
-static int pair_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct wh_pair *)a)->name, ((const struct wh_pair *)b)->name);
-}
-
 /* Copies the string members of obj into set, sorted by name. Returns -1 when a member is not a
  * string and strict is set. */
 static int set_from_object(json_t *obj, struct wh_set *set, bool strict)
@@ -33,20 +28,8 @@ static int set_from_object(json_t *obj, struct wh_set *set, bool strict)
 		set->items[i].value = xstrdup(json_string_value(v));
 		set->n = ++i;
 	}
-	if (set->n > 1)
-		qsort(set->items, set->n, sizeof(*set->items), pair_cmp);
+	wh_set_sort(set);
 	return 0;
-}
-
-static void set_release(struct wh_set *s)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->items[i].name);
-		free(s->items[i].value);
-	}
-	free(s->items);
-	s->items = NULL;
-	s->n = 0;
 }
 
 int alert_view_parse(const char *json, struct alert_view *out)
@@ -81,8 +64,8 @@ out:
 
 void alert_view_release(struct alert_view *v)
 {
-	set_release(&v->labels);
-	set_release(&v->annotations);
+	wh_set_release(&v->labels);
+	wh_set_release(&v->annotations);
 	v->summary = v->description = v->runbook_url = NULL;
 	v->alertname = "";
 }

@@ -154,7 +154,13 @@ static int wh_pair_cmp(const void *a, const void *b)
 	return strcmp(((const struct wh_pair *)a)->name, ((const struct wh_pair *)b)->name);
 }
 
-static void wh_set_release(struct wh_set *s)
+void wh_set_sort(struct wh_set *s)
+{
+	if (s->n > 1)
+		qsort(s->items, s->n, sizeof(*s->items), wh_pair_cmp);
+}
+
+void wh_set_release(struct wh_set *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->items[i].name);
@@ -256,8 +262,7 @@ static int wh_get_set(json_t *obj, const char *key, const char *where, bool requ
 		i++;
 	}
 	dest->n = i;
-	if (dest->n > 1)
-		qsort(dest->items, dest->n, sizeof(*dest->items), wh_pair_cmp);
+	wh_set_sort(dest);
 	return 0;
 }
 

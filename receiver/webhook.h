@@ -91,6 +91,11 @@ int wh_validate(const struct wh_payload *p, char **err);
 
 void wh_payload_release(struct wh_payload *p);
 
+/* Sorts a set by name, bytewise (what wh_set_get and route matching expect). */
+void wh_set_sort(struct wh_set *s);
+/* Frees every pair and the array; the set is then empty. */
+void wh_set_release(struct wh_set *s);
+
 /* The value of label name in set, or NULL. */
 const char *wh_set_get(const struct wh_set *s, const char *name);
 
