@@ -23,9 +23,7 @@ import html.parser
 import json
 import os
 import shutil
-import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +36,9 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "integration", "receiver"))
 sys.path.insert(0, os.path.join(SOURCE, "tests", "lib"))
 import harness  # noqa: E402
 from harness import Receiver, WebhookSink, alert, payload, run_tests  # noqa: E402
-from homeops_test import Proc, free_port, http, metric_value, promtool_check_metrics, start_exporter  # noqa: E402
+from homeops_test import http, metric_value, promtool_check_metrics, start_exporter  # noqa: E402
+import stack_parts  # noqa: E402
+from stack_parts import chromium, write  # noqa: E402
 
 PLAYBOOK = os.path.join(HERE, "playbooks", "repair-fail-file")
 ALERTNAME = "TestExporterDown"
@@ -80,32 +80,6 @@ def log(*a):
     print(*a, flush=True)
 
 
-def write(path, text, mode=0o644):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
-def wait_http_ok(port, path, proc, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not proc.alive():
-            raise AssertionError("%s exited early:\n%s" % (proc.name, proc.output()[-4000:]))
-        try:
-            if http(port, path, timeout=2).status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("%s not ready on %s within %ss:\n%s" % (proc.name, path, timeout, proc.output()[-4000:]))
-
-
-def check_tool(argv):
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        raise AssertionError("%s failed:\n%s%s" % (" ".join(argv), r.stdout, r.stderr))
-
-
 def start_alertmanager(tmp, name, receiver_port, token_file):
     """A real Alertmanager (no clustering) that sends everything to the receiver with a bearer token."""
     d = os.path.join(tmp, "am-" + name)
@@ -127,13 +101,7 @@ receivers:
             type: Bearer
             credentials_file: %s
 """ % (receiver_port, token_file))
-    check_tool(["amtool", "check-config", cfg])
-    port = free_port()
-    p = Proc(["prometheus-alertmanager", "--config.file=" + cfg, "--storage.path=" + os.path.join(d, "data"),
-              "--web.listen-address=127.0.0.1:%d" % port, "--cluster.listen-address=",
-              "--web.external-url=http://127.0.0.1:%d/" % port, "--log.level=debug"], name="alertmanager-" + name)
-    wait_http_ok(port, "/-/ready", p)
-    return p, port
+    return stack_parts.start_alertmanager(d, cfg, name="alertmanager-" + name, log_level="debug")
 
 
 def start_prometheus(tmp, exporter_port, am_ports):
@@ -157,13 +125,7 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:%d']
 """ % (rules, ", ".join("'127.0.0.1:%d'" % p for p in am_ports), exporter_port))
-    check_tool(["promtool", "check", "config", cfg])
-    port = free_port()
-    p = Proc(["prometheus", "--config.file=" + cfg, "--storage.tsdb.path=" + os.path.join(d, "data"),
-              "--web.listen-address=127.0.0.1:%d" % port, "--rules.alert.resend-delay=1s",
-              "--log.level=info"], name="prometheus")
-    wait_http_ok(port, "/-/ready", p)
-    return p, port
+    return stack_parts.start_prometheus(d, cfg)
 
 
 def prom_query(port, q):
@@ -388,34 +350,6 @@ class Cells(html.parser.HTMLParser):
             self.cell.append(data)
         if self.in_h:
             self.h.append(data)
-
-
-def chromium(tmp, *args, timeout=90):
-    exe = shutil.which("chromium")
-    if not exe:
-        raise AssertionError("chromium is not installed (Debian package chromium, contrib/debian-packages.txt)")
-    ud = tempfile.mkdtemp(prefix="chromium-", dir=tmp)
-    env = dict(os.environ, HOME=ud, XDG_CONFIG_HOME=ud, XDG_CACHE_HOME=ud)
-    env.pop("DISPLAY", None)
-    env.pop("WAYLAND_DISPLAY", None)
-    # As root in CI there is no display, no D-Bus and a small /dev/shm: --headless needs no display,
-    # --no-sandbox is required as root, --disable-dev-shm-usage keeps shared memory in /tmp.
-    argv = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--disable-extensions", "--no-default-browser-check", "--user-data-dir=" + ud] + list(args)
-    # its own session: on a timeout the whole process group (zygote, renderer...) goes, by its id
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL,
-                         start_new_session=True)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.communicate()
-        raise AssertionError("chromium did not finish within %ss: %s" % (timeout, " ".join(argv)))
-    if p.returncode != 0:
-        raise AssertionError("chromium failed (%d): %s\n%s" % (p.returncode, " ".join(argv),
-                                                              err.decode(errors="replace")[-3000:]))
-    return out.decode("utf-8", "replace")
 
 
 def png_info(path):

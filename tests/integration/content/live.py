@@ -35,7 +35,6 @@ import json
 import re
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import threading
@@ -46,44 +45,11 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import content_lib as C  # noqa: E402
 from homeops_test import Checks, Proc, free_port, http, promtool_check_metrics, wait_port  # noqa: E402
+from stack_parts import smart_replay_args, write  # noqa: E402
 
 check = Checks()
 BINARIES = ("SNAPRAID_EXPORTER", "SMART_EXPORTER", "REMEDIATION_RECEIVER", "CIFS_MOUNT_EXPORTER", "PIHOLE_EXPORTER",
             "DOCKER_HEALTH_EXPORTER")
-NVME_ROWS = ("scrutiny/smart-nvme-failed.json", "smartctl_exporter/nvme-null-SAMSUNG_MZWLL3T2HAJQ-00005-nvme0.json",
-             "scrutiny/smart-nvme2.json")
-
-
-def write(path, text, mode=0o644):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, mode)
-
-
-def nvme_replay(row, serial, wctemp_c):
-    """An NVMe replay file (Identify Controller 4096 bytes + SMART / Health log 512 bytes, NVMe base spec
-    layout) carrying the recorded values of one nvme-health-summary.tsv row."""
-    ident = bytearray(4096)
-    ident[4:24] = serial.encode().ljust(20)[:20]
-    ident[24:64] = row["model"].encode().ljust(40)[:40]
-    ident[64:72] = b"HOMEOPS ".ljust(8)
-    if wctemp_c:
-        struct.pack_into("<HH", ident, 266, wctemp_c + 273, wctemp_c + 10 + 273)
-    log = bytearray(512)
-    log[0] = int(row["critical_warning"])
-    struct.pack_into("<H", log, 1, int(row["temperature"]) + 273)
-    log[3] = int(row["available_spare"])
-    log[4] = int(row["available_spare_threshold"])
-    log[5] = int(row["percentage_used"])
-    for off, key in ((32, "data_units_read"), (48, "data_units_written"), (64, "host_reads"), (80, "host_writes"),
-                     (96, "controller_busy_time"), (112, "power_cycles"), (128, "power_on_hours"),
-                     (144, "unsafe_shutdowns"), (160, "media_errors"), (176, "num_err_log_entries")):
-        log[off:off + 16] = int(row[key]).to_bytes(16, "little")
-    struct.pack_into("<II", log, 192, int(row["warning_temp_time"]), int(row["critical_comp_time"]))
-    struct.pack_into("<H", log, 200, int(row["temperature"]) + 273)
-    return bytes(ident + log)
-
-
 # Dashboard panels whose queries return no data in this scenario, with the reason. Any other empty
 # query fails the test (a typo in a label, a metric that was renamed), and so does an entry here
 # whose panel has data (the list must not go stale). Key: (dashboard file, panel title).
@@ -142,24 +108,7 @@ esac
 
 
 def setup_smart(tmp, fx):
-    d = os.path.join(tmp, "smart")
-    os.makedirs(d)
-    blobs = os.path.join(fx, "smart", "ata-blobs")
-    args = ["--smart.discovery=false", f"--smart.device={d}/missing-disk"]
-    for f in sorted(os.listdir(blobs)):
-        if f.endswith((".txt", ".tsv")) or f == "README":
-            continue
-        args.append(f"--smart.blob={os.path.join(blobs, f)}")
-    with open(os.path.join(fx, "smart", "smartctl-json", "nvme-health-summary.tsv")) as f:
-        lines = f.read().splitlines()
-    header = lines[0].split("\t")
-    rows = {r["file"]: r for r in (dict(zip(header, line.split("\t"))) for line in lines[1:])}
-    for n, name in enumerate(NVME_ROWS):
-        path = os.path.join(d, f"nvme{n}n1")
-        with open(path, "wb") as f:
-            f.write(nvme_replay(rows[name], f"HOMEOPS-NVME-{n}", 70 if n != 2 else 0))
-        args.append(f"--smart.nvme-replay={path}")
-    return args
+    return smart_replay_args(tmp, fx)
 
 
 def setup_cifs(tmp, fx):
