@@ -320,7 +320,7 @@ class Stack:
         smtp = self.port("smtp")
         d = self.state["dirs"]
         text = replace_all(text, [
-            ("external_url: http://nas.example.org:9766/", f"external_url: http://127.0.0.1:{port}/"),
+            ("external_url: http://nas.example.org:9766/", f"external_url: https://127.0.0.1:{port}/"),
             ("/usr/share/homeops/contrib/playbooks/", os.path.join(SRC, "contrib", "playbooks") + "/"),
             ("/etc/homeops/receiver.token", token),
             # the demo's engine, and short waits so that a failing restart fails in seconds
@@ -349,12 +349,29 @@ class Stack:
             text = text.replace("global:\n", f"global:\n  host: {name}\n", 1)
         return text
 
+    def receiver_knows_host(self):
+        """Whether this remediation_receiver has `global: host:` (acts only on its own host's alerts)."""
+        cfg = self.path("etc", "host-probe.yml")
+        P.write(cfg, "global:\n  host: probe\nplaybooks:\n  noop: {command: [/bin/true]}\n"
+                "routes:\n  - {playbook: noop}\n")
+        r = subprocess.run([self.bins["receiver"], "--check-config", f"--config.file={cfg}"], capture_output=True,
+                           text=True, timeout=30)
+        os.unlink(cfg)
+        return r.returncode == 0
+
     def start_receivers(self):
-        # the status pages and the API: basic auth as "operator" (a random password, in etc/operator.password)
+        # HTTPS with a demo CA (what crosses the network between hosts); the status pages and the API: basic
+        # auth as "operator" (a random password, in etc/operator.password)
+        from homeops_test import bcrypt_hash, make_certs
+        os.makedirs(self.path("etc", "tls"), exist_ok=True)
+        certs = make_certs(self.path("etc", "tls"))
+        self.state["dirs"]["ca"] = certs["ca.crt"]
         pw = os.urandom(9).hex()
         P.write(self.path("etc", "operator.password"), pw + "\n", 0o600)
-        from homeops_test import bcrypt_hash
-        P.write(self.path("etc", "web.yml"), "basic_auth_users:\n  operator: %s\n" % bcrypt_hash(pw, cost=10), 0o600)
+        P.write(self.path("etc", "web.yml"), "tls_server_config:\n  cert_file: %s\n  key_file: %s\n"
+                "basic_auth_users:\n  operator: %s\n" % (certs["server.crt"], certs["server.key"], bcrypt_hash(pw, cost=10)),
+                0o600)
+        self.state["host_key"] = self.receiver_knows_host()
         for name in RECEIVERS:
             d = self.path(f"receiver-{name}")
             os.makedirs(d, exist_ok=True)
@@ -368,8 +385,13 @@ class Stack:
                       f"--web.listen-address=127.0.0.1:{port}", "--notify.backoff=1s",
                       f"--web.config.file={self.path('etc', 'web.yml')}"], name=f"receiver-{name}")
             self.track(f"receiver-{name}", p)
-            P.wait_http_ok(port, "/-/ready", p)
+            P.wait_http_ok(port, "/-/ready", p, tls=self.tls())
         self.save()
+
+    def tls(self):
+        """An ssl context trusting the stack's CA (the receivers serve HTTPS)."""
+        import ssl
+        return ssl.create_default_context(cafile=self.state["dirs"]["ca"])
 
     def exporter_args(self, k):
         d = self.state["dirs"]
@@ -408,16 +430,17 @@ class Stack:
         pairs = [("smtp_smarthost: 'mail.example.org:587'", f"smtp_smarthost: '127.0.0.1:{self.port('smtp')}'"),
                  ("  smtp_auth_username: 'alertmanager@example.org'\n  smtp_auth_password_file: /etc/prometheus/smtp.password\n", ""),
                  ("smtp_require_tls: true", "smtp_require_tls: false"),
-                 # fast, but a resolved notification still comes after a repair has had time to finish
-                 ("group_wait: 30s", "group_wait: 1s"), ("group_interval: 5m", "group_interval: 5s"),
-                 ("repeat_interval: 4h", "repeat_interval: 10s"),
+                 # fast, but a resolved notification still comes after a repair has had time to finish (a
+                 # restart and its first health check take seconds on a loaded machine)
+                 ("group_wait: 30s", "group_wait: 1s"), ("group_interval: 5m", "group_interval: 15s"),
+                 ("repeat_interval: 4h", "repeat_interval: 15s"),
                  ("      receiver: operator\n      continue: true\n",
                   "      receiver: operator\n      continue: true\n      repeat_interval: 1h\n")]
         for name in RECEIVERS:
-            pairs += [(f"https://{name}.example.org:9766", f"http://127.0.0.1:{self.port('receiver-' + name)}"),
+            pairs += [(f"https://{name}.example.org:9766", f"https://127.0.0.1:{self.port('receiver-' + name)}"),
                       (f"/etc/prometheus/homeops-{name}.token", self.path("etc", f"{name}.token"))]
         text = replace_all(text, pairs, "contrib/alertmanager/alertmanager-multihost.yml")
-        text = re.sub(r"^\s*tls_config:.*\n", "", text, flags=re.M)     # plain HTTP on 127.0.0.1
+        text = text.replace("/etc/prometheus/homeops-ca.crt", self.state["dirs"]["ca"])
         cfg = os.path.join(d, "alertmanager.yml")
         P.write(cfg, text)
         p, port = P.start_alertmanager(d, cfg)
@@ -450,6 +473,7 @@ class Stack:
                     for name in RECEIVERS:
                         out += [f"{ind}- targets: ['127.0.0.1:{ports['receiver-' + name]}']",
                                 f"{ind}  labels: {{host: {name}}}"]
+                    out += ["    scheme: https", "    tls_config: {ca_file: %s}" % self.state["dirs"]["ca"]]
                     line = "    basic_auth: {username: operator, password_file: %s}" % self.path("etc", "operator.password")
                 elif job == "alertmanager":
                     line = f"{ind}- targets: ['127.0.0.1:{ports['alertmanager']}']"
@@ -484,7 +508,8 @@ class Stack:
         with open(self.path("etc", "operator.password")) as f:
             pw = f.read().strip()
         for name in RECEIVERS:
-            u.append((f"receiver {name} status page", f"http://operator:{pw}@127.0.0.1:{p['receiver-' + name]}/"))
+            u.append((f"receiver {name} status page", f"https://operator:{pw}@127.0.0.1:{p['receiver-' + name]}/"))
+        u.append(("the receivers' CA (TLS)", self.state["dirs"]["ca"]))
         u.append(("mail (Maildir)", self.path("mail", "new")))
         return u
 

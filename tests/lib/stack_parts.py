@@ -30,14 +30,15 @@ def write(path, text, mode=0o644):
     os.chmod(path, mode)
 
 
-def wait_http_ok(port, path, proc, timeout=60):
-    """Waits until GET path on 127.0.0.1:port answers 200; fails early when proc exits."""
+def wait_http_ok(port, path, proc, timeout=60, tls=None):
+    """Waits until GET path on 127.0.0.1:port answers 200 (tls: an ssl.SSLContext for HTTPS); fails early
+    when proc exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and not proc.alive():
             raise AssertionError("%s exited early:\n%s" % (proc.name, proc.output()[-4000:]))
         try:
-            if http(port, path, timeout=2).status == 200:
+            if http(port, path, timeout=2, tls=tls).status == 200:
                 return
         except OSError:
             pass
