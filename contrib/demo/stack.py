@@ -642,9 +642,15 @@ def main():
     a = ap.parse_args()
     s = Stack(a.dir, a.bin_dir, a.fixtures)
     if a.stop:
+        if not os.path.exists(s.state_path):
+            log(f"no stack runs in {a.dir} (no state.json): nothing to stop")
+            return 0
         s.stop()
         log(f"stopped; {a.dir} removed")
         return 0
+    if (a.urls or a.brk or a.heal) and not os.path.exists(s.state_path):
+        log(f"no stack runs in {a.dir}: start it with contrib/demo/run-demo.sh")
+        return 1
     if a.urls:
         s.load()
         print_urls(s)
