@@ -45,6 +45,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import content_lib as C  # noqa: E402
 from homeops_test import Checks, Proc, free_port, http, promtool_check_metrics, wait_port  # noqa: E402
+import stack_parts  # noqa: E402
 from stack_parts import smart_replay_args, write  # noqa: E402
 
 check = Checks()
@@ -274,16 +275,7 @@ def start_alertmanager(tmp, receiver_port):
         w["http_config"]["authorization"]["credentials_file"] = os.path.join(tmp, "receiver", "receiver.token")
     path = os.path.join(d, "alertmanager.yml")
     write(path, json.dumps(cfg))
-    port = free_port()
-    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-    if not binary:
-        raise AssertionError("prometheus-alertmanager is not installed (Debian package prometheus-alertmanager)")
-    p = Proc([binary, f"--config.file={path}", f"--storage.path={d}/data", f"--web.listen-address=127.0.0.1:{port}",
-              "--cluster.listen-address=", "--log.level=warn"], name="alertmanager")
-    if not wait_port(port, 30):
-        raise AssertionError(f"alertmanager does not listen:\n{p.output()}")
-    wait_ready(port, "alertmanager", p)
-    return p, port
+    return stack_parts.start_alertmanager(d, path)
 
 
 def receiver_metric(port, name, labels):
