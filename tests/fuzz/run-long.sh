@@ -29,10 +29,13 @@ run_one() {
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -n 1)
   cov=$(grep -oE 'cov: [0-9]+' "$dir/log" | tail -n 1 | cut -d' ' -f2)
   ft=$(grep -oE 'ft: [0-9]+' "$dir/log" | tail -n 1 | cut -d' ' -f2)
-  crashes=$(ls "$dir/artifacts" | wc -l)
-  printf '%s\t%ss\trc=%s\texecs=%s\tcov=%s\tft=%s\tseeds=%s\tcorpus=%s\tcrashes=%s\n' "$name" \
+  # slow-unit-* are inputs that took long in wall time (a loaded machine starves a nice'd fuzzer);
+  # crash-, leak-, timeout- and oom- reproducers are findings
+  crashes=$(ls "$dir/artifacts" | grep -vc '^slow-unit-' || true)
+  slow=$(ls "$dir/artifacts" | grep -c '^slow-unit-' || true)
+  printf '%s\t%ss\trc=%s\texecs=%s\tcov=%s\tft=%s\tseeds=%s\tcorpus=%s\tcrashes=%s\tslow=%s\n' "$name" \
     "$((end - start))" "$rc" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$seeds" "$(ls "$dir/corpus" | wc -l)" \
-    "$crashes" >> "$out/summary.tsv"
+    "$crashes" "$slow" >> "$out/summary.tsv"
 }
 : > "$out/summary.tsv"
 running=0
