@@ -568,7 +568,7 @@ def overview():
              None), table=True),
             exclude=("Time", "__name__", "alertstate", "Value"), h=8, sort=("severity", False)),
 
-        row("SnapRAID"),
+        row("Storage — parity (SnapRAID)"),
         stat("Parity age", targets(('time() - snapraid_last_run_timestamp_seconds{command="sync"}', "{{instance}}")),
              unit="dtdurations", th=thresholds(GREEN, (1.5 * DAY, ORANGE), (2 * DAY, RED)), w=6, no_value="no sync log"),
         stat("Bad blocks", targets(("snapraid_array_errors", "{{instance}}")), th=thresholds(GREEN, (1, RED)), w=6),
@@ -578,7 +578,7 @@ def overview():
             ("snapraid_array_free_bytes / (snapraid_array_free_bytes + snapraid_array_used_bytes)", "{{instance}}")),
             unit="percentunit", th=thresholds(RED, (0.05, ORANGE), (0.15, GREEN)), w=6),
 
-        row("Disks"),
+        row("Storage — disks (SMART)"),
         stat("Disks", targets("count(smart_device_info)"), th=thresholds(BLUE), color_mode="none", w=4, no_value="0"),
         stat("Failing self-assessment", targets("count(smart_device_smart_healthy == 0) or vector(0)"),
              th=thresholds(GREEN, (1, RED)), w=5),
@@ -588,7 +588,7 @@ def overview():
         stat("Most worn NVMe", targets("max(smart_nvme_percentage_used_ratio)"), unit="percentunit",
              th=thresholds(GREEN, (0.8, ORANGE), (1, RED)), w=5, no_value="no NVMe"),
 
-        row("Mounts"),
+        row("Storage — mounts (CIFS)"),
         stat("Expected mounts", targets("count(cifs_mount_expected == 1)"), th=thresholds(BLUE), color_mode="none",
              w=4, no_value="0"),
         stat("Mounted", targets("count(cifs_mount_expected == 1 and on (job, instance, mountpoint) cifs_mount_mounted == 1)"
@@ -609,7 +609,7 @@ def overview():
                    th=thresholds(GREEN, (1, RED)), w=4),
               "Entries written into the local directory of an expected mountpoint while its share was not mounted."),
 
-        row("Containers"),
+        row("Services — containers (Docker)"),
         stat("Running", targets("sum(docker_containers_running)"), th=thresholds(BLUE), color_mode="none", w=4,
              no_value="no engine"),
         stat("Unhealthy", targets('count(docker_container_health_status{status="unhealthy"} == 1) or vector(0)'),
@@ -629,7 +629,7 @@ def overview():
               "Stopped containers whose last exit code was not 0 nor 143 (docker stop). Those meant to run "
               "(with a restart policy) raise DockerContainerExitedNonZero."),
 
-        row("Network"),
+        row("Network — DNS (Pi-hole)"),
         about(stat("DNS probe", targets(("pihole_dns_probe_success", "{{hostname}}")),
                    mappings=vmap({"1": ("answers", GREEN), "0": ("FAILING", RED), "null": ("no probe", TEXT)}),
                    th=thresholds(RED, (1, GREEN)), w=8, no_value="no Pi-hole"),
@@ -644,7 +644,7 @@ def overview():
              mappings=vmap({"1": ("enabled", GREEN), "0": ("DISABLED", ORANGE), "null": ("unknown", TEXT)}),
              th=thresholds(ORANGE, (1, GREEN)), w=6),
 
-        row("Remediation"),
+        row("Remediation — what the receiver did"),
         stat("Remediation", targets(("remediation_paused", "{{instance}}")),
              mappings=vmap({"0": ("active", GREEN), "1": ("PAUSED", ORANGE)}), th=thresholds(GREEN), w=4),
         stat("Runs succeeded (range)", targets('sum(increase(remediation_runs_total{result="succeeded"}[$__range])) or vector(0)'),
@@ -657,6 +657,9 @@ def overview():
         stat("Queued", targets(("remediation_run_queue_depth", "{{instance}}")),
              th=thresholds(GREEN, (1, YELLOW), (10, ORANGE)), w=5),
     ]
+    link_tiers(items, {"Storage — parity": "homeops-snapraid", "Storage — disks": "homeops-smart",
+                       "Storage — mounts": "homeops-cifs", "Services": "homeops-docker",
+                       "Network": "homeops-pihole", "Remediation": "homeops-remediation"})
     return dashboard("homeops-overview", "homeops / Overview",
                      "The home server at a glance, layer by layer: are the homeops programs scraped and collecting, "
                      "what is firing, parity, disks, mounts, containers, DNS and remediation.", [], items,

@@ -165,6 +165,22 @@ def row(title):
     return {"type": "row", "title": title}
 
 
+def link_tiers(items, uid_by_row_prefix):
+    """Traffic lights that lead somewhere: every stat under a row whose title starts with a key links to
+    that detail dashboard (panel link and a data link on its value, keeping the time range)."""
+    uid = None
+    for it in items:
+        if it["type"] == "row":
+            uid = next((u for k, u in uid_by_row_prefix.items() if it["title"].startswith(k)), None)
+        elif uid and it["type"] == "stat":
+            # Grafana reads title/url/targetBlank; the rest is what its schema's DashboardLink requires
+            link = {"title": "Details", "type": "link", "url": f"/d/{uid}?${{__url_time_range}}",
+                    "icon": "dashboard", "tooltip": "", "tags": [], "asDropdown": False, "targetBlank": False,
+                    "includeVars": False, "keepTime": True}
+            it["links"] = [link]
+            it["fieldConfig"]["defaults"]["links"] = [link]
+
+
 def var_datasource():
     return {"type": "datasource", "name": "datasource", "label": "Prometheus", "query": "prometheus",
             "regex": "", "hide": 0, "refresh": 1, "includeAll": False, "multi": False,

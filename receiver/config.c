@@ -63,11 +63,20 @@ out:
 
 static int cfg_global(struct cfg_ctx *x, const struct yamlconf_node *g, struct redact_list *global_redact)
 {
-	static const char *const keys[] = { "external_url", "notify", "redact", NULL };
+	static const char *const keys[] = { "external_url", "notify", "redact", "host", "host_label", NULL };
 
 	if (yamlconf_check_map(x->y, g, keys) || yamlconf_string(x->y, g, "external_url", &x->c->external_url) ||
-	    yamlconf_strlist(x->y, g, "notify", true, &x->c->default_notify) || cfg_redact(x, g, global_redact))
+	    yamlconf_strlist(x->y, g, "notify", true, &x->c->default_notify) || cfg_redact(x, g, global_redact) ||
+	    yamlconf_string(x->y, g, "host", &x->c->host) || yamlconf_string(x->y, g, "host_label", &x->c->host_label))
 		return -1;
+	if (x->c->host && !x->c->host[0]) {
+		yamlconf_fail_key(x->y, g, "host", "must not be empty (leave it out to act on every host's alerts)");
+		return -1;
+	}
+	if (x->c->host_label && !x->c->host_label[0]) {
+		yamlconf_fail_key(x->y, g, "host_label", "must not be empty");
+		return -1;
+	}
 	return 0;
 }
 
@@ -507,6 +516,8 @@ void config_unref(struct rcv_config *c)
 		return;
 	free(c->path);
 	free(c->external_url);
+	free(c->host);
+	free(c->host_label);
 	strlist_clear(&c->default_notify);
 	for (size_t i = 0; i < c->nreceivers; i++) {
 		struct rcv_receiver *r = &c->receivers[i];

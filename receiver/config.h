@@ -17,6 +17,8 @@
  *     external_url: http://host:9766/        # link to the status page in notifications
  *     notify: [mail]                         # notifiers for routes that name none
  *     redact: ['(?i)password=(\S+)']         # masked in every playbook's stored output and messages
+ *     host: nas                              # act only on alerts for this host: an alert whose host
+ *     host_label: host                       #   label names another host is stored and refused
  *   receivers:                               # default: one receiver "default" at /webhook, no auth
  *     - name: homeops                        # required, unique
  *       path: /webhook                       # required, unique, starts with /
@@ -84,6 +86,8 @@ struct playbook {
 struct rcv_config {
 	char *path;                /* file it came from, or NULL */
 	char *external_url;
+	char *host;                /* global.host: NULL = act on every alert */
+	char *host_label;          /* the alert label naming its host (global.host_label, default "host") */
 	struct strlist default_notify;
 	struct rcv_receiver *receivers;
 	size_t nreceivers;

@@ -98,22 +98,38 @@ static int engine_manual_apply(struct store *st, void *arg)
 	return 0;
 }
 
-/* Notifiers for a manual run: those of the routes that send this alert to this playbook, else global.notify. */
-static char *engine_manual_notify(const struct rcv_config *cfg, const struct store_alert *a, const char *playbook)
+/* The stored alert's JSON parsed back into a one-alert payload (0), for its labels. */
+static int engine_stored_alert_parse(const struct store_alert *a, struct wh_payload *p)
 {
-	struct strbuf sb = STRBUF_INIT, body = STRBUF_INIT;
-	struct wh_payload p;
+	struct strbuf body = STRBUF_INIT;
 	char *err = NULL;
-	size_t idx[ENGINE_MAX_ROUTES_PER_ALERT], n = 0;
+	int ret = -1;
 
 	strbuf_addstr(&body, "{\"version\":\"4\",\"alerts\":[");
 	strbuf_addstr(&body, a->json);
 	strbuf_addstr(&body, "]}");
-	if (wh_parse(body.buf, body.len, &p, &err) == 0 && p.nalerts == 1) {
+	if (wh_parse(body.buf, body.len, p, &err) == 0) {
+		if (p->nalerts == 1)
+			ret = 0;
+		else
+			wh_payload_release(p);
+	}
+	free(err);
+	strbuf_release(&body);
+	return ret;
+}
+
+/* Notifiers for a manual run: those of the routes that send this alert to this playbook, else global.notify. */
+static char *engine_manual_notify(const struct rcv_config *cfg, const struct store_alert *a, const char *playbook)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct wh_payload p;
+	size_t idx[ENGINE_MAX_ROUTES_PER_ALERT], n = 0;
+
+	if (engine_stored_alert_parse(a, &p) == 0) {
 		n = route_select(cfg->routes, cfg->nroutes, a->receiver, &p.alerts[0].labels, idx, ENGINE_MAX_ROUTES_PER_ALERT);
 		wh_payload_release(&p);
 	}
-	free(err);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(cfg->routes[idx[i]].playbook, playbook) != 0)
 			continue;
@@ -126,7 +142,6 @@ static char *engine_manual_notify(const struct rcv_config *cfg, const struct sto
 			strbuf_addch(&sb, ',');
 		strbuf_addstr(&sb, cfg->default_notify.items[i]);
 	}
-	strbuf_release(&body);
 	return strbuf_detach(&sb, NULL);
 }
 
@@ -147,6 +162,17 @@ long long engine_run_manual(struct engine *e, long long alert_id, const char *pl
 	if (found != 0) {
 		*err = found > 0 ? xasprintf("no stored alert %lld", alert_id) : xstrdup("store error");
 		goto out;
+	}
+	struct wh_payload p;
+	if (cfg->host && engine_stored_alert_parse(&a, &p) == 0) {
+		const char *host = engine_foreign_host(cfg, &p.alerts[0].labels);
+		char *refused = host ? xasprintf("refused: alert for host \"%s\", this receiver acts for \"%s\"",
+						 host, cfg->host) : NULL;
+		wh_payload_release(&p);
+		if (refused) {
+			*err = refused;
+			goto out;
+		}
 	}
 	pthread_mutex_lock(&e->lock);
 	bool accepting = e->accepting;

@@ -54,6 +54,14 @@ static void engine_ingest_free(struct ingest *in)
 	free(in);
 }
 
+const char *engine_foreign_host(const struct rcv_config *cfg, const struct wh_set *labels)
+{
+	if (!cfg->host)
+		return NULL;
+	const char *host = wh_set_get(labels, cfg->host_label ? cfg->host_label : "host");
+	return host && strcmp(host, cfg->host) != 0 ? host : NULL;
+}
+
 struct pending_run {
 	const struct route *route;
 	const struct playbook *pb;
@@ -71,9 +79,17 @@ static int engine_ingest_alert(struct engine *e, struct ingest *in, const struct
 	bool firing = a->status == WH_STATUS_FIRING;
 	int ret = -1;
 
-	n = route_select(cfg->routes, cfg->nroutes, in->receiver, &a->labels, idx, ENGINE_MAX_ROUTES_PER_ALERT);
-	if (n == 0)
-		strbuf_addstr(&decision, "no route");
+	const char *host = engine_foreign_host(cfg, &a->labels);
+	if (host) {
+		/* misrouted: another host's repair must never run here, even for a same-named container */
+		strbuf_addf(&decision, "refused: alert for host \"%s\", this receiver acts for \"%s\"", host, cfg->host);
+		rmetrics_refused("foreign_host");
+		n = 0;
+	} else {
+		n = route_select(cfg->routes, cfg->nroutes, in->receiver, &a->labels, idx, ENGINE_MAX_ROUTES_PER_ALERT);
+		if (n == 0)
+			strbuf_addstr(&decision, "no route");
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct route *r = &cfg->routes[idx[i]];
 		const struct playbook *pb = config_playbook(cfg, r->playbook);

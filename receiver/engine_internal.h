@@ -88,6 +88,8 @@ struct gate_policy engine_policy(struct engine *e, const struct playbook *pb);
 void engine_kick_outbox(struct engine *e);
 /* Appends the notifier names of route r, comma-separated, to sb. */
 void engine_join_notify(const struct route *r, struct strbuf *sb);
+/* The alert's host label when global.host is set and the label names another host, else NULL. */
+const char *engine_foreign_host(const struct rcv_config *cfg, const struct wh_set *labels);
 /* Adds one outbox row per notifier of the comma list notify that wants f's event. Writer thread. 0 or -1. */
 int engine_notify(struct engine *e, const struct rcv_config *cfg, const char *notify, const struct notify_facts *f,
 		  double now);

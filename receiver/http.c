@@ -447,6 +447,8 @@ static unsigned rhttp_do_action(enum rhttp_action act, const char *name, long lo
 		*run_id = engine_run_manual(e, alert_id, playbook, &err);
 		if (*run_id < 0) {
 			*msg = err;
+			if (strncmp(err, "refused", 7) == 0)
+				return 409;   /* another host's alert: never run here (global.host) */
 			return strstr(err, "unknown") || strstr(err, "no stored") ? 404 : 503;
 		}
 		*msg = xstrdup("queued");

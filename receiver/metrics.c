@@ -15,6 +15,7 @@ enum rm_family {
 	RM_DECISIONS,
 	RM_RUNS,
 	RM_NOTIFICATIONS,
+	RM_REFUSED,
 	RM_COUNT,
 };
 
@@ -35,6 +36,9 @@ static const struct {
 	[RM_NOTIFICATIONS] = { "remediation_notifications_total",
 			       "Notification delivery attempts, by notifier and result (sent, retry, failed).",
 			       { "notifier", "result", NULL } },
+	[RM_REFUSED] = { "remediation_alerts_refused_total",
+			 "Alerts stored but not acted on, by reason (foreign_host: its host label names another host).",
+			 { "reason", NULL } },
 };
 
 static const double rm_bounds[] = { 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600 };
@@ -91,6 +95,7 @@ void rmetrics_reset(void)
 		rm_add(RM_WEBHOOKS, codes[i], NULL, 0);
 	rm_add(RM_ALERTS, "firing", NULL, 0);
 	rm_add(RM_ALERTS, "resolved", NULL, 0);
+	rm_add(RM_REFUSED, "foreign_host", NULL, 0);
 }
 
 void rmetrics_webhook(unsigned code)
@@ -103,6 +108,11 @@ void rmetrics_webhook(unsigned code)
 void rmetrics_alerts(const char *status, unsigned n)
 {
 	rm_add(RM_ALERTS, status, NULL, n);
+}
+
+void rmetrics_refused(const char *reason)
+{
+	rm_add(RM_REFUSED, reason, NULL, 1);
 }
 
 void rmetrics_decision(const char *playbook, const char *decision)

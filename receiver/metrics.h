@@ -10,6 +10,7 @@ struct metric_set;
 void rmetrics_reset(void);
 void rmetrics_webhook(unsigned code);                                  /* remediation_webhooks_received_total{code} */
 void rmetrics_alerts(const char *status, unsigned n);                  /* remediation_alerts_received_total{status} */
+void rmetrics_refused(const char *reason);                             /* remediation_alerts_refused_total{reason} */
 void rmetrics_decision(const char *playbook, const char *decision);    /* remediation_gate_decisions_total */
 void rmetrics_run(const char *playbook, const char *result, double seconds); /* runs_total + run_duration_seconds */
 void rmetrics_notification(const char *notifier, const char *result); /* remediation_notifications_total */

@@ -38,6 +38,13 @@ for f in bin/snapraid_exporter bin/smart_exporter bin/cifs_mount_exporter bin/do
          share/homeops/contrib/systemd share/homeops/dashboards share/homeops/alert-rules; do
   [ -e "$prefix/$f" ] || { echo "run-all: install is missing $f"; ls -R "$prefix"; exit 1; }
 done
+# runbook_url: one base in the source, rewritten by the install (HOMEOPS_RUNBOOK_BASE_URL; default the
+# installed runbooks); the installed rules and their tests still pass promtool
+if grep -h 'runbook_url:' "$prefix"/share/homeops/alert-rules/*.rules.yml | grep -vq "runbook_url: file://$prefix/share/homeops/alert-rules/runbooks/"; then
+  echo "run-all: installed runbook_url not rewritten to the installed runbooks"; exit 1
+fi
+(cd "$prefix/share/homeops/alert-rules/tests" && promtool test rules ./*.test.yml > /dev/null) ||
+  { echo "run-all: promtool test rules fails on the installed rules"; exit 1; }
 rm -rf "$prefix"
 
 echo "run-all: sanitizer build (clang, ASan+UBSan, libFuzzer targets, -Werror)"

@@ -4,7 +4,8 @@ CIFS share; CIFS_TYPES names fuse.bindfs): refuses bad input and what the fstab 
 nothing to a mount that answers (twice: idempotent), prints and changes nothing with --dry-run, mounts
 an absent share with the command form (REMOUNT_COMMAND), lazily unmounts and mounts again a hung one
 (bindfs daemon SIGSTOPped), refuses a share with files under its unmounted mountpoint, and names the
-right systemd units (dry run of the systemd form, names from systemd-escape). Runs as root.
+right systemd units (dry run of the systemd form, names from systemd-escape; the units themselves made
+by the real systemd-fstab-generator from the same fstab and checked by systemd-analyze verify). Runs as root.
 
 usage: test_remount_playbook.py --playbook contrib/playbooks/remount-cifs
 """
@@ -136,6 +137,21 @@ def main():
         r = run(auto, "--dry-run", REMOUNT_MODE="systemd")
         check(f"systemd form, x-systemd.automount entry: would restart {unit}",
               r.returncode == 0 and f"would run: systemctl restart {unit}" in r.stdout, r.stdout + r.stderr)
+        # the units it names are the ones systemd makes of that fstab: run the real generator on it
+        # and let systemd-analyze verify what it generated
+        gen = os.path.join(tmp, "generated")
+        os.makedirs(gen)
+        g = subprocess.run(["/lib/systemd/system-generators/systemd-fstab-generator", gen, gen, gen],
+                           env=dict(os.environ, SYSTEMD_FSTAB=fstab, SYSTEMD_PROC_CMDLINE=""),
+                           capture_output=True, text=True, timeout=30)
+        named = [subprocess.run(["systemd-escape", "-p", f"--suffix={k}", d], capture_output=True,
+                                text=True).stdout.strip() for k, d in (("mount", media), ("automount", auto))]
+        check("systemd-fstab-generator makes the units the playbook starts",
+              g.returncode == 0 and all(os.path.isfile(os.path.join(gen, u)) for u in named),
+              (g.stderr, sorted(os.listdir(gen))))
+        v = subprocess.run(["systemd-analyze", "verify", "--man=no"] + [os.path.join(gen, u) for u in named],
+                           capture_output=True, text=True, timeout=60)
+        check("systemd-analyze verify accepts them", v.returncode == 0, v.stdout + v.stderr)
         r = run(auto, "--dry-run", REMOUNT_MODE="mount")
         check("mount form: would run mount MOUNTPOINT", r.returncode == 0 and f"would run: mount {auto}" in r.stdout,
               r.stdout + r.stderr)

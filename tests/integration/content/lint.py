@@ -10,7 +10,11 @@
 - contrib/prometheus/prometheus.yml passes `promtool check config` with the shipped rules loaded, and uses
   homeops-* job names; contrib/alertmanager/alertmanager.yml passes `amtool check-config`, sends to the
   receiver with a bearer credentials_file, and its matchers name alerts that exist;
-- contrib/grafana provisioning files are well-formed.
+- contrib/grafana provisioning files are well-formed;
+- contrib/examples/receiver.yml routes every alert with a safe repair (its runbook's "Automatic
+  remediation" section names contrib/playbooks/X and does not start with "None" or "Optional:", or
+  label remediation="true") to playbook X, and notifies someone of every critical alert
+  (the routes that select it, first match wins unless continue: true, name notifiers or global.notify does).
 """
 import json
 import os
@@ -225,6 +229,47 @@ def lint_prometheus(alerts):
         check(f"alertmanager.yml matcher {m} selects a shipped alert", bool(hit), "")
 
 
+def route_matches(matcher, labels):
+    """One receiver/Alertmanager matcher (name op "value", op one of = != =~ !~) against a label set."""
+    m = re.fullmatch(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"(.*)"\s*', matcher)
+    if not m:
+        raise AssertionError(f"receiver.yml: cannot read matcher {matcher!r}")
+    name, op, value = m.groups()
+    have = labels.get(name, "")
+    if op in ("=~", "!~"):
+        hit = re.fullmatch(value, have) is not None
+        return hit if op == "=~" else not hit
+    return (have == value) if op == "=" else (have != value)
+
+
+def lint_receiver_routes():
+    cfg = C.load_yaml(os.path.join(C.SRC, "contrib", "examples", "receiver.yml"))
+    routes = cfg.get("routes", [])
+    playbooks = cfg.get("playbooks", {})
+    default_notify = cfg.get("global", {}).get("notify", [])
+    for path, group, rule in C.alert_rules():
+        labels = dict(rule.get("labels", {}), alertname=rule["alert"])
+        where = f"receiver.yml: {rule['alert']} ({labels.get('severity')})"
+        chosen = []
+        for r in routes:
+            if all(route_matches(m, labels) for m in r.get("matchers", [])):
+                chosen.append(r)
+                if not r.get("continue", False):
+                    break
+        rb = open(os.path.join(C.RULES_DIR, "runbooks", f"{rule['alert']}.md"), encoding="utf-8").read()
+        auto = rb.split("## Automatic remediation", 1)[-1].split("\n## ", 1)[0]
+        named = set(re.findall(r"contrib/playbooks/([A-Za-z0-9_.-]+)", auto))
+        # "None ..." (no automatic repair) and "Optional: ..." (the operator opts in) are not routed
+        opt_out = re.match(r"\s*(None|Optional:)", auto) is not None
+        if (named and not opt_out) or labels.get("remediation") == "true":
+            commands = {os.path.basename(playbooks.get(r["playbook"], {}).get("command", [""])[0]) for r in chosen}
+            check(f"{where}: routed to the playbook its runbook names", bool(named & commands),
+                  f"runbook names {sorted(named)}, routes run {sorted(commands)}")
+        if labels.get("severity") == "critical":
+            check(f"{where}: a critical alert notifies someone",
+                  any(r.get("notify", default_notify) for r in chosen), [r.get("matchers") for r in chosen])
+
+
 def lint_grafana():
     base = os.path.join(C.SRC, "contrib", "grafana", "provisioning")
     ds = C.load_yaml(os.path.join(base, "datasources", "homeops.yml"))
@@ -249,6 +294,7 @@ def main():
     lint_dashboards()
     lint_prometheus(alerts)
     lint_grafana()
+    lint_receiver_routes()
     n_rules = sum(len(s) for s in alerts.values())
     C.log(f"content lint: {check.n} checks passed ({len(alerts)} alerts, {n_rules} alerting rules, "
           f"{len(C.dashboard_files())} dashboards)")

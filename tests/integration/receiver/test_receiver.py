@@ -6,6 +6,7 @@ import concurrent.futures
 import http.client
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -735,6 +736,34 @@ def test_web_config_basic_auth_guards_page_metrics_api():
         # web users do not open the webhook: it keeps its own token
         assert r.post(payload(alert("Dump")), headers=admin)[0] == 401
         assert r.post(payload(alert("Dump")), headers=bearer)[0] == 200
+    finally:
+        r.cleanup()
+
+
+def test_foreign_host_alert_refused_never_run():
+    """global.host: an alert whose host label names another host is stored and refused, never run
+    (not even by hand); its own host's alert and an alert without the label run as usual."""
+    r = Receiver("global:\n  host: compute\n" + DUMP)
+    try:
+        r.start()
+        same_name = {"name": "jellyfin"}
+        assert r.post(payload(alert("DumpHost", labels=dict(same_name, host="storage"))))[0] == 200
+        assert r.post(payload(alert("DumpHost", labels=dict(same_name, host="compute"))))[0] == 200
+        assert r.post(payload(alert("DumpHost", labels=dict(same_name, instance="nohost"))))[0] == 200
+        r.wait_idle()
+        runs = r.runs()
+        alerts = {a["fingerprint"]: a for a in r.api("alerts?limit=100")["alerts"]}
+        assert len(alerts) == 3, alerts
+        refused = [a for a in alerts.values() if a["decision"].startswith("refused")]
+        assert len(refused) == 1, alerts
+        assert refused[0]["decision"] == 'refused: alert for host "storage", this receiver acts for "compute"'
+        assert len(runs) == 2 and refused[0]["fingerprint"] not in {x["fingerprint"] for x in runs}, runs
+        # an operator's manual run of the refused alert is refused too
+        status, body, _ = r.request("POST", "/api/v1/runs", body=json.dumps(
+            {"alert_id": refused[0]["id"], "playbook": "dump"}), headers={"Content-Type": "application/json"})
+        assert status in (400, 409, 422) and b"refused" in body, (status, body)
+        assert len(r.runs()) == 2
+        assert re.search(r'^remediation_alerts_refused_total\{reason="foreign_host"\} 1$', r.metrics(), re.M)
     finally:
         r.cleanup()
 
