@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -151,6 +154,31 @@ void deadline_pool_free(struct deadline_pool *p)
 		pthread_mutex_unlock(&p->lock);
 }
 
+/*
+ * Gives back the pages of this worker's stack below the current frame. glibc keeps the stacks
+ * of finished threads for reuse (up to 40 MiB), with every page the call touched still private:
+ * with 19 disks that was 19 x 24 KiB held between collections for nothing. The caller's frame
+ * and everything above it (the thread's descriptor and TLS) stay; a page of margin stays too.
+ */
+static void dl_drop_stack_pages(void)
+{
+	pthread_attr_t a;
+	void *lo = NULL;
+	size_t size = 0;
+	volatile char here = 0;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
+		return;
+	if (pthread_attr_getstack(&a, &lo, &size) == 0 && lo) {
+		uintptr_t start = ((uintptr_t)lo + page - 1) & ~(page - 1);
+		uintptr_t end = ((uintptr_t)&here & ~(page - 1)) - page;
+		if (end > start && end - start < size)
+			madvise((void *)start, end - start, MADV_DONTNEED);
+	}
+	pthread_attr_destroy(&a);
+}
+
 static void *dl_worker(void *arg)
 {
 	struct dl_job *job = arg;
@@ -176,6 +204,7 @@ static void *dl_worker(void *arg)
 	pthread_cond_broadcast(&p->done);
 	if (!dl_unref_locked(p, e))
 		pthread_mutex_unlock(&p->lock);
+	dl_drop_stack_pages();
 	return NULL;
 }
 

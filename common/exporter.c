@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -58,7 +59,8 @@ static struct {
 	int trigger_pending;          /* exporter_trigger() since the last triggered collection began */
 	long long last_publish_ms;    /* monotonic */
 	struct counter_vec *errs;     /* <prefix>_collect_errors_total{[target,]reason} */
-	struct strbuf body;           /* last collection's exposition, without process_* */
+	struct strbuf body;           /* a collection's exposition until it is published, then empty */
+	size_t coll_off;              /* where the collection starts in the current snapshot's body */
 	struct log_once fail_log;
 	char *landing;
 	size_t landing_len;
@@ -178,15 +180,30 @@ static void exporter_add_standard(struct metric_set *ms, const struct collect_re
 	free(build);
 }
 
-/* Builds the served body: fresh process_* block followed by the last collection. */
+/*
+ * Builds the served body: a fresh process_* block followed by the collection, which is X.body
+ * right after a collection and otherwise the current snapshot's (only this thread publishes,
+ * so that snapshot stays alive meanwhile). The collection is thus kept once, in the snapshot,
+ * not a second time between collections: 240 KB for smart_exporter with 19 disks.
+ */
 static char *exporter_body(size_t *len)
 {
 	struct metric_set *self = metric_set_new();
 	struct strbuf out = STRBUF_INIT;
+	const char *coll = strbuf_cstr(&X.body);
+	size_t coll_len = X.body.len;
+
+	if (!coll_len && X.snap.cur) {
+		size_t blen;
+		const char *b = snapshot_body(X.snap.cur, &blen);
+		coll = b + X.coll_off;
+		coll_len = blen - X.coll_off;
+	}
 	procmetrics_collect(self, X.cf.procfs);
-	strbuf_grow(&out, X.body.len + 1024);
+	strbuf_grow(&out, coll_len + 4096);
 	metric_set_render(self, &out);
-	strbuf_add(&out, strbuf_cstr(&X.body), X.body.len);
+	X.coll_off = out.len;
+	strbuf_add(&out, coll, coll_len);
 	metric_set_free(self);
 	return strbuf_detach(&out, len);
 }
@@ -194,16 +211,23 @@ static char *exporter_body(size_t *len)
 static void exporter_publish(void)
 {
 	size_t len;
+	size_t prev_off = X.coll_off;
 	char *body = exporter_body(&len);
 	struct snapshot *s = snapshot_new(body, len);
 	if (!s) {
-		/* snapshot_new() has freed body already. */
+		/* snapshot_new() has freed body already; the current snapshot stays, with its offset. */
+		X.coll_off = prev_off;
 		log_error("exporter", "cannot build the HTTP response for the snapshot");
 		return;
 	}
 	snapshot_publish(&X.snap, s);
+	strbuf_release(&X.body);
 	__atomic_store_n(&X.last_publish_ms, (long long)(clock_mono() * 1000), __ATOMIC_RELEASE);
 	__atomic_store_n(&X.ready, 1, __ATOMIC_RELEASE);
+	/* The collection's or the refresh's temporaries (the metric set, libatasmart's regexes,
+	 * zlib's ~270 KiB of deflate state) are free now: give their pages back rather than keep
+	 * them until the next collection. */
+	malloc_trim(0);
 }
 
 /* One collection: the exporter's metrics, the standard ones, rendered into X.body. */
@@ -423,6 +447,10 @@ int exporter_main(const struct exporter *e, int argc, char **argv)
 	int rc = 1;
 
 	X.e = e;
+	/* One malloc arena for every thread: each thread that mallocs would otherwise get an arena
+	 * of its own (up to 8 per core) whose touched pages stay; an exporter's threads rarely
+	 * allocate at the same time, so contention is not what limits it. */
+	mallopt(M_ARENA_MAX, 1);
 	__atomic_store_n(&X.stopping, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&X.ready, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&X.trigger_pending, 0, __ATOMIC_RELEASE);

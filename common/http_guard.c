@@ -2,6 +2,7 @@
 #include "common/http_guard.h"
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 #define GUARD_ADDR_SLOTS 256
 #define GUARD_ADDR_FORGET 600.0
 #define GUARD_BACKOFF_FIRST 0.5
-#define GUARD_SWEEP_PERIOD 0.25
+#define GUARD_SWEEP_SLACK 0.05
 #define GUARD_TRIM_BODY (256u * 1024)
 #define GUARD_TRIM_PERIOD 2.0
 
@@ -55,6 +56,7 @@ struct http_guard {
 	pthread_t sweeper;
 	bool sweeper_started, stop;
 	pthread_cond_t wake;
+	double sweep_at;              /* when the sleeping sweeper wakes (lock); HUGE_VAL: only when told */
 
 	pthread_mutex_t auth_lock;    /* caches and address table */
 	bool bcrypt_busy;             /* one bcrypt at a time (auth_lock) */
@@ -96,21 +98,55 @@ static double guard_trim_last;
 static bool guard_trim_pending;
 static void guard_trim(bool add);
 
+/* When a held-back malloc_trim is due, or HUGE_VAL when none is pending. */
+static double guard_trim_due(void)
+{
+	pthread_mutex_lock(&guard_trim_lock);
+	double due = guard_trim_pending ? guard_trim_last + GUARD_TRIM_PERIOD : HUGE_VAL;
+	pthread_mutex_unlock(&guard_trim_lock);
+	return due;
+}
+
+/* The earliest request deadline of a connection waiting for its request (lock held); HUGE_VAL: none. */
+static double guard_next_deadline_locked(const struct http_guard *g)
+{
+	double next = HUGE_VAL;
+	if (g->o.request_timeout <= 0)
+		return next;
+	for (const struct http_guard_conn *c = g->conns; c; c = c->next)
+		if (c->state == CONN_WAITING && c->since + g->o.request_timeout < next)
+			next = c->since + g->o.request_timeout;
+	return next;
+}
+
+/*
+ * Sleeps until the earliest request deadline (or a held-back trim), not on a period: with no
+ * connection waiting it sleeps until one arrives (http_guard_conn_started/_idle wake it when
+ * their deadline comes before the one it sleeps until), so an idle server never wakes.
+ */
 static void *guard_sweeper(void *arg)
 {
 	struct http_guard *g = arg;
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += (long)(GUARD_SWEEP_PERIOD * 1e9);
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
+		double next = guard_next_deadline_locked(g);
+		double trim = guard_trim_due();
+		if (trim < next)
+			next = trim;
+		if (next > clock_mono()) {
+			g->sweep_at = next;
+			if (next == HUGE_VAL) {
+				pthread_cond_wait(&g->wake, &g->lock);
+			} else {
+				struct timespec ts;
+				double at = next + GUARD_SWEEP_SLACK;
+				ts.tv_sec = (time_t)at;
+				ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
+				pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+			}
+			g->sweep_at = 0;
+			continue;   /* woken early or on time: recompute (a new deadline may be earlier) */
 		}
-		pthread_cond_timedwait(&g->wake, &g->lock, &ts);
-		if (g->stop)
-			break;
 		pthread_mutex_unlock(&g->lock);
 		http_guard_sweep(g, clock_mono());
 		guard_trim(false);
@@ -118,6 +154,14 @@ static void *guard_sweeper(void *arg)
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
+}
+
+/* A connection now waits for a request until since + request_timeout: wake the sweeper when it
+ * sleeps past that (lock held). */
+static void guard_deadline_added_locked(struct http_guard *g, double since)
+{
+	if (g->o.request_timeout > 0 && since + g->o.request_timeout < g->sweep_at)
+		pthread_cond_signal(&g->wake);
 }
 
 int http_guard_start(struct http_guard *g)
@@ -187,6 +231,7 @@ struct http_guard_conn *http_guard_conn_started(struct http_guard *g, int fd, do
 		g->conns->prev = c;
 	g->conns = c;
 	g->nconns++;
+	guard_deadline_added_locked(g, now);
 	pthread_mutex_unlock(&g->lock);
 	return c;
 }
@@ -225,6 +270,7 @@ void http_guard_conn_idle(struct http_guard *g, struct http_guard_conn *c, doubl
 	if (c->state != CONN_CUT) {
 		c->state = CONN_WAITING;
 		c->since = now;
+		guard_deadline_added_locked(g, now);
 	}
 	pthread_mutex_unlock(&g->lock);
 }

@@ -44,7 +44,9 @@ static unsigned char *snapshot_gzip(const char *body, size_t len, size_t *outlen
 		free(out);
 		return NULL;
 	}
-	return out;
+	/* deflateBound() is about the plain size; keep only what the gzip body needs. */
+	unsigned char *fit = realloc(out, *outlen ? *outlen : 1);
+	return fit ? fit : out;
 }
 
 static char **snapshot_extra_headers;

@@ -1,7 +1,6 @@
 /* collect.c: the disks' reads on common/deadline workers, folded into last-known values and rendered */
 #include "exporters/smart/collect.h"
 
-#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,9 +283,9 @@ void smart_collector_run(struct smart_collector *c, const struct smart_target *t
 	smart_render(ms, cv.views, cv.n);
 	free(cv.views);
 	free(cv.copies);
-	/* The reads ran on many threads, each in its own malloc arena, and libatasmart compiles its
-	 * quirk regexes for every attribute: give the freed pages back instead of keeping them. */
-	malloc_trim(0);
+	/* The pages the reads dirtied (libatasmart compiles its quirk regexes for every attribute)
+	 * are given back by common/exporter after the snapshot is published (malloc_trim), and the
+	 * reads share one malloc arena (M_ARENA_MAX 1, also there). */
 }
 
 void smart_collector_note_hotplug(struct smart_collector *c)

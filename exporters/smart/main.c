@@ -1,6 +1,5 @@
 /* main.c: smart_exporter: flags and wiring of discovery, replays and the collector into exporter_main() */
 #include <errno.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,11 +87,6 @@ static int smart_init(void *arg, const struct exporter_ctx *ctx)
 	}
 	if (smart_reads_real_disks(m))
 		smart_caps_check();
-	/* One read thread per disk would otherwise get up to 8 malloc arenas per core, each keeping
-	 * the pages libatasmart's regex compiling dirtied: measured with 64 disks, USS 18-24 MB by
-	 * default, 7-10 MB with two arenas. */
-	mallopt(M_ARENA_MAX, 2);
-
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.interval = ctx->interval;
 	cfg.timeout = m->timeout;
