@@ -40,6 +40,45 @@ def wakeups(pid):
     return total
 
 
+def sched_seconds(pid):
+    """Time on CPU of pid's live threads in seconds, from /proc/PID/task/*/schedstat (nanoseconds: a finer
+    clock than stat's 1/CLK_TCK ticks, for small idle numbers)."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e9
+
+
+def thread_wakeups(pid):
+    """{thread name: context switches} over pid's threads (names repeat: summed)."""
+    out = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            n = 0
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        n += int(line.split()[1])
+            out[name] = out.get(name, 0) + n
+        except OSError:
+            pass
+    return out
+
+
 def threads(pid):
     try:
         return len(os.listdir(f"/proc/{pid}/task"))
@@ -79,11 +118,19 @@ class Sample:
         self.t = time.monotonic()
         self.cpu = sum(cpu_seconds(p) for p in self.pids)
         self.wake = sum(wakeups(p) for p in self.pids)
+        self.sched = sum(sched_seconds(p) for p in self.pids)
+        self.by_thread = {}
+        for p in self.pids:
+            for k, v in thread_wakeups(p).items():
+                self.by_thread[k] = self.by_thread.get(k, 0) + v
 
     def rates(self, later):
         dt = later.t - self.t
+        per_thread = {k: (v - self.by_thread.get(k, 0)) / dt for k, v in later.by_thread.items()}
         return {"seconds": dt, "cpu_s": later.cpu - self.cpu, "cpu_s_per_hour": (later.cpu - self.cpu) / dt * 3600,
-                "wakeups_per_s": (later.wake - self.wake) / dt}
+                "sched_cpu_s_per_hour": (later.sched - self.sched) / dt * 3600,
+                "wakeups_per_s": (later.wake - self.wake) / dt,
+                "wakeups_per_s_by_thread": {k: round(v, 2) for k, v in sorted(per_thread.items()) if v > 0}}
 
 
 def smaps_top(pid, n=12):

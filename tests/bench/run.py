@@ -51,47 +51,7 @@ def f2(x, fmt="%.2f"):
     return fmt % x if x is not None else "-"
 
 
-PROFILES = os.path.join(HERE, "profiles")
-MISSES = []       # (what, profile path, top lines)
-
-
-def perf_profile(name, pid, load_cmd, seconds=4):
-    """perf record of pid while load_cmd runs; the top entries of perf report into profiles/<name>.txt."""
-    if not shutil.which("perf"):
-        return None
-    os.makedirs(PROFILES, exist_ok=True)
-    data = tempfile.mktemp(prefix="homeops-perf-", suffix=".data")
-    try:
-        rec = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-o", data, "-p", str(pid), "--",
-                                "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.3)
-        subprocess.run(load_cmd, capture_output=True, timeout=seconds + 30)
-        rec.wait(timeout=seconds + 30)
-        rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,symbol",
-                              "--percent-limit", "1.5", "-g", "none"], capture_output=True, text=True, timeout=120)
-        lines = [ln for ln in rep.stdout.splitlines() if ln.strip() and not ln.startswith("#")]
-        path = os.path.join(PROFILES, name + ".txt")
-        with open(path, "w") as f:
-            f.write(f"# perf record -F 499 -g -p PID during: {' '.join(load_cmd)}\n"
-                    f"# perf report --stdio --no-children --sort dso,symbol --percent-limit 1.5\n")
-            f.write("\n".join(lines[:60]) + "\n")
-        return path, lines[:6]
-    finally:
-        if os.path.exists(data):
-            os.unlink(data)
-
-
-def memory_profile(name, pid):
-    """The private memory of pid by mapping (/proc/PID/smaps): arenas, stacks, heap, binary."""
-    os.makedirs(PROFILES, exist_ok=True)
-    rows = ps.smaps_top(pid, 15)
-    path = os.path.join(PROFILES, name + ".txt")
-    lines = [f"{r['private_kib']:>8} KiB private  {r['size_kib']:>8} KiB mapped  {r['perms']}  {r['map']}"
-             for r in rows]
-    with open(path, "w") as f:
-        f.write(f"# /proc/PID/smaps of {name}: mappings by private (USS) memory, threads {ps.threads(pid)}\n")
-        f.write("\n".join(lines) + "\n")
-    return path, lines[:5]
+from profiles import MISSES, PROFILES, memory_profile, perf_profile  # noqa: E402
 
 
 # ---------------------------------------------------------------- serving
@@ -273,6 +233,7 @@ def section_receiver(a, tmp, fx):
                             connections=[1, 8, 16, 32], seconds=a.seconds, repeat=a.repeat, burst=10000,
                             burst_connections=16, with_playbook=False, playbook_burst=0)
     template, source = rb.load_template(tmp)
+    fs_lat = fsync_latency(tmp)
     load0 = ps.load()
     res = {"payload": source}
     for kind in ("receiver", "webhook"):
@@ -282,7 +243,9 @@ def section_receiver(a, tmp, fx):
     say(f"Payload: {source}, a distinct alert per request (wrk + receiver_alerts.lua), bearer token checked by "
         f"both. Receiver: SQLite WAL, synchronous=FULL, answered after the fsync'd group commit, --dry-run "
         f"(stored, routed, run recorded). webhook 2.8.0: one hook running /bin/true. {a.seconds} s per row, "
-        f"median of {a.repeat}; store on {a.dir}. Load {load0} → {res['load'][1]}.")
+        f"median of {a.repeat}; store on {a.dir} ({fs_lat['fstype']}: write+fsync of 4 KiB takes p50 "
+        f"{fs_lat['p50_ms']:.2f} ms, p99 {fs_lat['p99_ms']:.2f} ms over 50 tries just before). Load {load0} → "
+        f"{res['load'][1]}.")
     say()
     table(["connections", "receiver alerts/s", "p50 / p99 ms", "webhook req/s", "p50 / p99 ms", "receiver/webhook"],
           [[x["connections"], f"{x['accepted_per_s']:.0f}", f"{f2(x['p50_ms'])} / {f2(x['p99_ms'])}",
@@ -304,7 +267,11 @@ def section_receiver(a, tmp, fx):
          "p99": ((b["p99_ms"] or 99) < 5, f"burst p99 {f2(b['p99_ms'])} ms vs < 5 ms"),
          "uss": (b["uss_during_mib"] <= 16, f"{b['uss_during_mib']:.1f} MiB during vs ≤ 16 MiB")}
     table(["target", "verdict"], [[k, verdict(*v)] for k, v in t.items()])
-    res["targets"] = t
+    say(f"Store: {b.get('stored_alerts', '-')} alerts stored after the burst, {b.get('alerts_per_commit', 0):.1f} "
+        f"operations per fsync'd group commit; with the fsync latency above, a durable answer cannot come sooner "
+        f"than one fsync (p50 {fs_lat['p50_ms']:.2f} ms) and the rate is bounded by commits/s × alerts per commit.")
+    say()
+    res["targets"], res["fsync"] = t, fs_lat
     if not t["rate"][0] or not t["p99"][0]:
         srv = rb.ReceiverServer(ns.receiver, tmp)
         try:
@@ -317,6 +284,25 @@ def section_receiver(a, tmp, fx):
     if not t["uss"][0]:
         MISSES.append((f"receiver: {t['uss'][1]}", os.path.join(PROFILES, "-"), ["(no memory profile taken)"]))
     return res
+
+
+def fsync_latency(d, n=50):
+    """write(4 KiB) + fsync latency of the store's file system (what every durable answer waits for)."""
+    path = os.path.join(d, "fsync-probe")
+    lat = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for _ in range(n):
+            t = time.perf_counter()
+            os.write(fd, b"x" * 4096)
+            os.fsync(fd)
+            lat.append((time.perf_counter() - t) * 1000)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    lat.sort()
+    fstype = subprocess.run(["stat", "-f", "-c", "%T", d], capture_output=True, text=True).stdout.strip()
+    return {"fstype": fstype, "p50_ms": lat[n // 2], "p99_ms": lat[int(n * 0.99) - 1]}
 
 
 if __name__ == "__main__":

@@ -117,6 +117,20 @@ class PiholeServices:
         return [f"--config.file={path}"]
 
 
+def docker_demo(tmp, closer):
+    """A private dockerd (tests/lib/dockerd.py) with two busybox containers: one plain, one with a health check
+    every 30 s (Docker's default interval). Returns the exporter's flags."""
+    import dockerd
+    eng = dockerd.Dockerd(prefix="homeops-bench-dockerd.")
+    closer.append(eng)
+    eng.start()
+    img = eng.build_busybox_image()
+    eng.docker("run", "-d", "--network", "none", "--name", "app", img, "sleep", "3600")
+    eng.docker("run", "-d", "--network", "none", "--name", "checked", "--health-cmd", "true",
+               "--health-interval", "30s", img, "sleep", "3600")
+    return [f"--docker.host={eng.host}"]
+
+
 def snapraid_demo(tmp, closer):
     """A real SnapRAID array (contrib/demo/snapraid-array.sh: four 32 MiB ext4 images, loop-mounted, synced).
     Returns the exporter's flags, or None when it cannot be set up here (no loop devices...)."""
