@@ -84,14 +84,15 @@ def idle_profile(pids_by_name, seconds=3):
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for n, p in pids_by_name.items()}
     first = next(iter(pids_by_name.values()))[0]
-    trace = subprocess.run(["timeout", "-s", "INT", "1.2", "strace", "-f", "-tt", "-p", str(first)],
-                           capture_output=True, text=True).stderr
     path = os.path.join(profiles.PROFILES, "idle-wakeups.txt")
     with open(path, "w") as f:
         f.write(f"# strace -f -c -p PID for {seconds} s on each idle daemon (nobody scraping)\n")
         for n, r in runs.items():
             out = r.communicate(timeout=seconds + 20)[0]
             f.write(f"\n## {n}\n{out.strip()}\n")
+        # after the counting runs: a process has one tracer at a time
+        trace = subprocess.run(["timeout", "-s", "INT", "1.2", "strace", "-f", "-tt", "-p", str(first)],
+                               capture_output=True, text=True).stderr
         f.write(f"\n# strace -f -tt -p PID for 1.2 s ({next(iter(pids_by_name))}): the timed waits\n{trace}\n")
     return path
 

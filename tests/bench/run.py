@@ -7,6 +7,8 @@ It builds nothing. Build a release tree first (the whole suite):
           -DHOMEOPS_FIXTURES=$PWD/../shared/fixtures && cmake --build build/rel -j2
 then, as root (mounts, a private dockerd, nginx):
     /usr/bin/python3 tests/bench/run.py [--build build/rel] [--sections serving,footprint,scaling,receiver]
+(an optional section, cifs-hang: a hung FUSE mount scraped through node_exporter's filesystem collector beside
+cifs_mount_exporter, from cifs_hang_bench.py)
 --smoke (the ctest 'bench' entry): one exporter, 1 s wrk runs, output to a scratch file; checks that the
 harness runs, asserts nothing about speed. Peers (Debian): wrk nginx-light prometheus-node-exporter
 prometheus-node-exporter-collectors smartmontools moreutils webhook prometheus-blackbox-exporter linux-perf.
@@ -202,8 +204,13 @@ def main():
             results["scaling"] = scaling.section(a, tmp, fx, say, table)
         if "receiver" in secs:
             results["receiver"] = section_receiver(a, tmp, fx)
+        if "cifs-hang" in secs:
+            results["cifs_hang"] = section_cifs_hang(a)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not a.smoke:      # what was measured is kept even when a later section fails
+            with open(a.out + ".partial", "w") as f:
+                f.write("\n".join(OUT) + "\n")
     results["load_end"] = ps.load()
     if MISSES:
         say("## Misses and their profiles")
@@ -218,6 +225,8 @@ def main():
     say(f"Load average at the end: {results['load_end']}; the run took {time.monotonic() - t0:.0f} s.")
     with open(a.out, "w") as f:
         f.write("\n".join(OUT) + "\n")
+    if os.path.exists(a.out + ".partial"):
+        os.unlink(a.out + ".partial")
     print(f"wrote {a.out}")
     if a.json:
         with open(a.json, "w") as f:
@@ -284,6 +293,24 @@ def section_receiver(a, tmp, fx):
     if not t["uss"][0]:
         MISSES.append((f"receiver: {t['uss'][1]}", os.path.join(PROFILES, "-"), ["(no memory profile taken)"]))
     return res
+
+
+def section_cifs_hang(a, seconds=15):
+    import cifs_hang_bench
+    say("## 5. A hung mount: node_exporter's filesystem collector beside cifs_mount_exporter")
+    say()
+    load0 = ps.load()
+    r = cifs_hang_bench.hang_compare(S.binary(a.build, "cifs"), seconds)
+    sm = r["summary"]
+    say(f"A bindfs mount whose daemon is SIGSTOPped for {seconds} s, scraped once a second (10 s client timeout, "
+        f"Prometheus's default scrape_timeout). Load {load0} → {ps.load()}.")
+    say()
+    table(["", "before the hang (worst of 5)", "first scrape in the hang", "worst in the hang", "USS KiB in the hang",
+           "threads in the hang"],
+          [[n, f"{max(r['baseline'][n]) * 1000:.1f} ms", f"{sm[n + '_first_s'] * 1000:.1f} ms",
+            f"{sm[n + '_worst_s'] * 1000:.1f} ms", sm["uss_during_hang"][n + "_kib"], sm["threads_during_hang"][n]]
+           for n in ("node_exporter", "cifs_mount_exporter")])
+    return r
 
 
 def fsync_latency(d, n=50):
