@@ -34,12 +34,8 @@ def timed_scrape(port, timeout=10):   # Prometheus's default scrape_timeout
     return time.monotonic() - t0, ok
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--seconds", type=int, default=30)
-    ap.add_argument("--json")
-    a = ap.parse_args()
+def hang_compare(binary, seconds=30, log=log):
+    """The hung-mount comparison; returns {"baseline", "rows", "summary"} (see the module's docstring)."""
     node = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
     if not node or os.geteuid() != 0:
         raise SystemExit("needs root and prometheus-node-exporter")
@@ -61,7 +57,7 @@ def main():
                    "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys)($|/)"], name="node_exporter")
         if not wait_port(nport, 20):
             raise AssertionError(ne.output())
-        ours, oport = start_exporter(a.binary, "--cifs.fstab=", f"--cifs.mount={mp}", "--cifs.fstypes=fuse.bindfs",
+        ours, oport = start_exporter(binary, "--cifs.fstab=", f"--cifs.mount={mp}", "--cifs.fstypes=fuse.bindfs",
                                      "--cifs.interval=1s", "--cifs.probe-timeout=1s")
         time.sleep(1.5)
         base = {"node_exporter": [timed_scrape(nport)[0] for _ in range(5)],
@@ -72,7 +68,7 @@ def main():
         mount.stop_daemon()
         t_stop = time.monotonic()
         rows = []
-        while time.monotonic() - t_stop < a.seconds:
+        while time.monotonic() - t_stop < seconds:
             t = time.monotonic() - t_stop
             dn, okn = timed_scrape(nport)
             do, oko = timed_scrape(oport)
@@ -90,10 +86,7 @@ def main():
             "cifs_mount_exporter_first_s": rows[0]["cifs_mount_exporter_s"],
             "uss_during_hang": uss, "threads_during_hang": threads, "node_exporter_version": "1.5.0 (Debian)",
         }
-        log(json.dumps(summary, indent=2))
-        if a.json:
-            with open(a.json, "w") as f:
-                json.dump({"baseline": base, "rows": rows, "summary": summary}, f, indent=2)
+        return {"baseline": base, "rows": rows, "summary": summary}
     finally:
         if mount:
             mount.close()
@@ -101,6 +94,19 @@ def main():
             if p:
                 p.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    res = hang_compare(a.binary, a.seconds)
+    log(json.dumps(res["summary"], indent=2))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f, indent=2)
 
 
 if __name__ == "__main__":
