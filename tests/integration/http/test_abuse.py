@@ -103,7 +103,7 @@ def test_random(port):
             # (3 s; the server does not act on the half-close there): do not wait for it, drop it as an
             # attacker would. Sources rotate over 127.0.1.1-250 so those held sockets stay under the
             # per-address limit.
-            wait = 0.1 if kind in WAITS_FOR_BODY else 5.0
+            wait = 0.02 if kind in WAITS_FOR_BODY else 5.0
             st = raw_exchange(port, raw, timeout=wait, source="127.0.1.%d" % (1 + i % 250))
             if st == "timeout" and kind not in WAITS_FOR_BODY:
                 st = "timeout(%s)" % kind
