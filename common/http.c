@@ -366,6 +366,14 @@ static bool http_client_cert_ok(struct http_request *req)
 }
 
 /* The guard's thread finished the bcrypt of a suspended request. */
+/* True when the request announces a body (a Content-Length other than 0, or a Transfer-Encoding). */
+static bool http_req_has_body(struct http_request *req)
+{
+	const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	return te || (cl && strspn(cl, "0 \t") != strlen(cl));
+}
+
 static void http_auth_done(void *arg, enum http_guard_auth res)
 {
 	struct http_request *req = arg;
@@ -397,7 +405,11 @@ static bool http_preauth(struct http_request *req, MHD_RESULT_T *ret)
 		free(user);
 		free(password);
 		if (a == HTTP_GUARD_AUTH_PENDING) {
-			/* the bcrypt runs on the guard's thread; this thread goes on serving the others */
+			/* the bcrypt runs on the guard's thread; this thread goes on serving the others. A
+			 * request without a body has arrived whole: the check's time is the server's, off the
+			 * request deadline (else a check slower than it is cut unanswered) */
+			if (!http_req_has_body(req))
+				http_guard_conn_received(req->srv->guard, req->gconn);
 			req->state = REQ_AUTHING;
 			MHD_suspend_connection(req->conn);
 			http_guard_auth_submit(req->srv->guard, job, http_auth_done, req);
@@ -465,6 +477,19 @@ static void http_allow_header(const struct http_route *r, char *buf, size_t n)
 	}
 }
 
+/* Answers the status decided before the body (413, 404 or 405 with its Allow header). */
+static MHD_RESULT_T http_queue_early(struct http_request *req)
+{
+	if (req->early_status == MHD_HTTP_CONTENT_TOO_LARGE)
+		return http_queue_text(req, MHD_HTTP_CONTENT_TOO_LARGE, "Request body too large\n", NULL);
+	if (req->early_status == MHD_HTTP_NOT_FOUND)
+		return http_queue_text(req, MHD_HTTP_NOT_FOUND, "Not Found\n", NULL);
+	char allow[64];
+	http_allow_header(req->route, allow, sizeof(allow));
+	const char *hdr[] = { MHD_HTTP_HEADER_ALLOW, allow, NULL };
+	return http_queue_text(req, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n", hdr);
+}
+
 static void http_fill_remote(struct http_request *req)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -523,8 +548,13 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 				req->early_status = MHD_HTTP_METHOD_NOT_ALLOWED;
 		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (!req->early_status && cl && strtoull(cl, NULL, 10) > srv->max_body)
+		if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
+			/* a body too large to take: answered before it is read (the connection then closes), so
+			 * a body announced and never sent does not hold the connection unanswered until the deadline */
+			if (req->early_status)
+				return http_queue_early(req);
 			return http_queue_text(req, MHD_HTTP_CONTENT_TOO_LARGE, "Request body too large\n", NULL);
+		}
 		MHD_RESULT_T ret = MHD_YES;
 		if (!req->early_status && !http_preauth(req, &ret))
 			return ret;
@@ -570,16 +600,8 @@ static MHD_RESULT_T http_access(void *cls, struct MHD_Connection *conn, const ch
 		return MHD_YES;
 	}
 
-	if (req->early_status == MHD_HTTP_CONTENT_TOO_LARGE)
-		return http_queue_text(req, MHD_HTTP_CONTENT_TOO_LARGE, "Request body too large\n", NULL);
-	if (req->early_status == MHD_HTTP_NOT_FOUND)
-		return http_queue_text(req, MHD_HTTP_NOT_FOUND, "Not Found\n", NULL);
-	if (req->early_status == MHD_HTTP_METHOD_NOT_ALLOWED) {
-		char allow[64];
-		http_allow_header(req->route, allow, sizeof(allow));
-		const char *hdr[] = { MHD_HTTP_HEADER_ALLOW, allow, NULL };
-		return http_queue_text(req, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n", hdr);
-	}
+	if (req->early_status)
+		return http_queue_early(req);
 	return http_dispatch(req);
 }
 

@@ -49,7 +49,8 @@ rm -rf "$prefix"
 
 echo "run-all: sanitizer build (clang, ASan+UBSan, libFuzzer targets, -Werror)"
 cmake -S . -B build/asan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOMEOPS_WERROR=ON \
-      -DHOMEOPS_SANITIZE=ON -DHOMEOPS_FUZZ=ON -DHOMEOPS_FIXTURES="$HOMEOPS_FIXTURES" > /dev/null
+      -DHOMEOPS_SANITIZE=ON -DHOMEOPS_FUZZ=ON -DHOMEOPS_FIXTURES="$HOMEOPS_FIXTURES" \
+      -DHOMEOPS_RELEASE_BIN_DIR="$root/build/release" > /dev/null   # valgrind runs the release binaries
 cmake --build build/asan -j"$jobs"
 
 echo "run-all: ctest (sanitizer build)"

@@ -157,6 +157,7 @@ class PasswordFlood:
 
     def __init__(self, port, path, user, threads=12, first_source=20):
         self.codes = {}
+        self.last_error = None
         self.lock = threading.Lock()
         self.stop_ev = threading.Event()
         self.threads = []
@@ -172,8 +173,9 @@ class PasswordFlood:
             k += 1
             try:
                 st, _, _, _ = timed_get(port, path, basic(user, "wrong-%d-%d" % (i, k)), source=src, timeout=20)
-            except OSError:
+            except OSError as e:
                 st = "error"
+                self.last_error = repr(e)
             with self.lock:
                 self.codes[st] = self.codes.get(st, 0) + 1
 
@@ -220,3 +222,137 @@ def post_raw(port, path, body, headers=None, timeout=10):
         pass
     s.close()
     return (int(raw.split(b" ", 2)[1]) if raw.startswith(b"HTTP/1.") else None), sent
+
+
+class ConnectionFlood:
+    """threads clients, each from its own address 127.0.0.<first_source+i>, opening a connection, sending
+    half a request line and closing it, as fast as they can until stop() (which returns how many)."""
+
+    def __init__(self, port, threads=4, first_source=150):
+        self.n = 0
+        self.lock = threading.Lock()
+        self.stop_ev = threading.Event()
+        self.threads = [threading.Thread(target=self._run, args=(port, "127.0.0.%d" % (first_source + i)),
+                                         daemon=True) for i in range(threads)]
+        for t in self.threads:
+            t.start()
+
+    def _run(self, port, src):
+        while not self.stop_ev.is_set():
+            try:
+                s = socket.socket()
+                s.bind((src, 0))
+                s.settimeout(2)
+                s.connect(("127.0.0.1", port))
+                s.send(b"GET /metr")
+                s.close()
+            except OSError:
+                pass
+            with self.lock:
+                self.n += 1
+
+    def stop(self):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join(timeout=10)
+        return self.n
+
+
+def raw_exchange(port, raw, timeout=5.0, source="127.0.0.1"):
+    """Sends raw bytes on a fresh connection, shuts the write side, reads until the server closes (or
+    timeout); returns the status of the first answer, 'closed' (no answer) or 'timeout'."""
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(timeout)
+    got = b""
+    try:
+        s.connect(("127.0.0.1", port))
+        try:
+            s.sendall(raw)
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass   # the server answered and closed before taking everything
+        t_end = time.monotonic() + timeout
+        while time.monotonic() < t_end and b"\r\n" not in got:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+    except socket.timeout:
+        if not got:
+            return "timeout"
+    except OSError:
+        pass
+    finally:
+        s.close()
+    if got.startswith(b"HTTP/1.") and len(got.split(b" ", 2)) > 1 and got.split(b" ", 2)[1].isdigit():
+        return int(got.split(b" ", 2)[1])
+    return "closed" if not got else "garbage"
+
+
+_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH", "PROPFIND", "get",
+            "G\x00T", "", "GETGETGETGETGETGETGETGETGETGETGETGETGET"]
+_HEADER_NAMES = ["Host", "Accept", "Accept-Encoding", "Connection", "Authorization", "Cookie", "Content-Type",
+                 "Content-Length", "Transfer-Encoding", "Expect", "Range", "If-None-Match", "X-Forwarded-For",
+                 "Origin", "Upgrade", "X-Requested-With"]
+_HEADER_VALUES = ["", "gzip", "gzip, deflate, br", "identity;q=0", "*/*", "close", "keep-alive", "Basic !!!",
+                  "Basic " + base64.b64encode(b"a:b").decode(), "Bearer x", "chunked", "100-continue",
+                  "bytes=0-0", "h2c", "127.0.0.1", "\xff\xfe", "application/json", "text/plain"]
+
+
+def _rand_text(rng, n, alphabet=None):
+    if alphabet is None:
+        return "".join(chr(rng.randrange(0, 256)) for _ in range(n))
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def random_request(rng, paths):
+    """One random request from rng (random.Random): returns (kind, bytes). kind 'valid' is a well-formed
+    GET of a path in paths with ordinary extra headers (the server must answer 200); the other kinds are
+    garbage request lines, odd methods and versions, random paths, NUL bytes, huge header counts, absurd
+    Content-Length, broken chunked bodies and pipelined requests."""
+    kind = rng.choice(["valid", "path", "method", "garbage", "headers", "nul", "length", "pipeline", "chunked",
+                       "version"])
+    path = rng.choice(paths)
+    hdrs = "".join("%s: %s\r\n" % (rng.choice(["Accept", "User-Agent", "X-Trace"]),
+                                   _rand_text(rng, rng.randrange(0, 40), "abcxyz019 ;=/*.-"))
+                   for _ in range(rng.randrange(0, 5)))
+    if kind == "valid":
+        req = "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % ("/metrics" if path.startswith("/api") else path, hdrs)
+        if path in ("/webhook",):
+            req = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % hdrs
+    elif kind == "path":
+        p = rng.choice(["/" + _rand_text(rng, rng.randrange(0, 300), "abc/%.?#&=+;~-_09AZ"),
+                        path + "/" + "../" * rng.randrange(1, 20), path + "?" + "a=b&" * rng.randrange(1, 200),
+                        "/%00%ff%fe" + path, "*", "http://evil.example" + path, path + "%"])
+        req = "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % (rng.choice(["GET", "HEAD", "POST"]), p, hdrs)
+    elif kind == "method":
+        req = "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % (rng.choice(_METHODS), path, hdrs)
+    elif kind == "garbage":
+        req = _rand_text(rng, rng.randrange(1, 2000)) + rng.choice(["", "\r\n", "\r\n\r\n", "\n\n"])
+    elif kind == "headers":
+        n = rng.choice([100, 500, 2000])
+        req = "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % (path, "".join(
+            "%s: %s\r\n" % (rng.choice(_HEADER_NAMES + ["X-" + str(i)]), rng.choice(_HEADER_VALUES))
+            for i in range(n)))
+    elif kind == "nul":
+        req = "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A\x00b: c\x00d\r\n%s: \x00\r\n\r\n" % (
+            path + rng.choice(["", "\x00", "?\x00=1"]), rng.choice(_HEADER_NAMES))
+    elif kind == "length":
+        cl = rng.choice(["99999999999999999999999999", "-1", "1e9", "0x10", "18446744073709551615",
+                         "9223372036854775808", " 5", "5, 6", "2147483648", "4294967296"])
+        extra = "Content-Length: 3\r\n" if rng.random() < 0.3 else ""
+        req = "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %s\r\n%s%s\r\n{}" % (
+            rng.choice(["POST", "GET", "PUT"]), path, cl, extra, hdrs)
+    elif kind == "pipeline":
+        one = "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path
+        req = one * rng.randrange(2, 6) + rng.choice(["", "GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\n"])
+    elif kind == "chunked":
+        body = rng.choice(["zz\r\nabc\r\n0\r\n\r\n", "ffffffffffffffffff\r\nx\r\n", "5\r\nab", "-1\r\n\r\n",
+                           "0\r\nTrailer: \x00\r\n\r\n", "3;ext=\x01\r\nabc\r\n0\r\n\r\n"])
+        req = "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: %s\r\nContent-Type: application/json\r\n" \
+              "\r\n%s" % (path, rng.choice(["chunked", "gzip, chunked", "chunked, chunked", "xchunked"]), body)
+    else:   # version
+        req = "GET %s %s\r\nHost: 127.0.0.1\r\n\r\n" % (path, rng.choice(
+            ["HTTP/0.9", "HTTP/2.0", "HTTP/1.11111", "HTTP/1", "HTTP/1.1 extra", "http/1.1", "HTTP/9.9", ""]))
+    return kind, req.encode("latin-1")

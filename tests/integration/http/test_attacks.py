@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """test_attacks.py: issue 8's hostile clients against a real exporter binary (common/http):
 slowloris (200 slow sockets, per-address limit, recovery), a bcrypt flood from 12 addresses, unknown
-user names cost no bcrypt, a dripped body cut at the request deadline, security headers, the Host check.
+user names cost no bcrypt, a password check slower than the request deadline still answered, a dripped
+body cut at the request deadline (or refused at once where no POST is served), security headers, the
+Host check.
 usage: test_attacks.py --binary B --prefix P [--extra=FLAG ...] TEST"""
 import argparse
 import os
@@ -155,12 +157,29 @@ def test_unknown_user_costs_no_bcrypt():
         p.close()
 
 
+def test_slow_password_check_answered():
+    """A bcrypt slower than --web.request-timeout (cost 14, about 1-4 s, against 1 s) is the server's time,
+    not the client's: the request is answered 401, not cut unanswered by the deadline sweeper."""
+    p, port = start_exporter(B, "--web.config.file=" + web_config(14), "--web.request-timeout=1s", *X)
+    try:
+        st, took, _, _ = timed_get(port, headers=basic("alice", "wrong"), timeout=30)
+        log("wrong password against a cost-14 hash, 1 s request deadline: %s after %.2fs" % (st, took))
+        check("slow password check answered 401 (%.2fs)" % took, st == 401, st)
+    finally:
+        p.close()
+
+
 def test_drip_body_cut_at_deadline():
     p, port = start_exporter(B, "--web.request-timeout=2s", *X)
     try:
         took, got = drip_body(port, "/metrics", total=100, every=0.5, limit=15)
         log("dripped body (1 byte / 0.5 s): connection ended after %.2fs, answer %r" % (took, got[:40]))
-        check("dripped body cut at the 2 s deadline (%.2fs)" % took, 1.5 < took < 4.0)
+        if got.startswith(b"HTTP/1.1 405 "):
+            # no POST route here: the body is refused before it is read, no slot held while it drips
+            check("dripped body to a GET-only path: 405 at once (%.2fs)" % took, took < 1.0)
+        else:
+            check("dripped body cut at the 2 s deadline (%.2fs)" % took, 1.5 < took < 4.0)
+        wait_metric(port, rf"^{P}_up ")   # the first collection is done (503 before it)
         check("still serving", timed_get(port)[0] == 200)
     finally:
         p.close()
