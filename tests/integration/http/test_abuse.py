@@ -82,7 +82,9 @@ def test_flood(port):
     took = scrape_ok(port, "after the attack")
     uss1 = memory_kib(T.proc.pid)[0]
     log("flood: scrape after %.3fs; USS after %d KiB" % (took, uss1))
-    check("USS after the attack not above the attack's (%d <= %d + 1024)" % (uss1, uss_max), uss1 <= uss_max + 1024)
+    # bounded, not "back to idle": the allocator (and ASan's quarantine) may keep what the attack's last
+    # connections freed, and the samples during the attack can miss its very end
+    check("USS after the attack bounded (+%d KiB over idle)" % (uss1 - uss0), uss1 - uss0 < USS_GROWTH_KIB)
 
 
 def test_random(port):
