@@ -100,7 +100,7 @@ def test_bcrypt_flood():
         wait_metric(port, rf"^{P}_up ", headers=good)
         st, first, _, _ = timed_get(port, headers=good)
         check("valid credentials: 200 (first check, one bcrypt: %.3fs)" % first, st == 200, st)
-        cpu0 = cpu_seconds(p.pid)
+        cpu0, wall0 = cpu_seconds(p.pid), time.monotonic()
         flood = PasswordFlood(port, "/metrics", "alice", threads=12)
         lat = []
         t_end = time.monotonic() + 5
@@ -110,14 +110,16 @@ def test_bcrypt_flood():
             lat.append(took)
             time.sleep(0.1)
         codes = flood.stop()
-        cpu = cpu_seconds(p.pid) - cpu0
+        cpu, wall = cpu_seconds(p.pid) - cpu0, time.monotonic() - wall0
         lat.sort()
         log("bcrypt flood (12 addresses, cost 12): legit p50 %.3fs max %.3fs over %d scrapes; attacker answers %s; "
-            "server CPU %.2fs in 5s" % (lat[len(lat) // 2], lat[-1], len(lat), codes, cpu))
+            "server CPU %.2fs in %.1fs" % (lat[len(lat) // 2], lat[-1], len(lat), codes, cpu, wall))
         check("cached client answered within 1 s during the flood (max %.3fs)" % lat[-1], lat[-1] < 1.0)
         check("attackers refused (401/429 only)", set(codes) <= {401, 429}, codes)
         check("attackers were backed off (429 seen)", codes.get(429, 0) > 0, codes)
-        check("at most about one bcrypt at a time: CPU %.2fs in 5s" % cpu, cpu < 6.0)
+        # one bcrypt at a time is one core (plus answering ~2,000 floods/s with 429, heavy under ASan);
+        # bcrypts on both cores at once would be two: the bound sits between
+        check("at most about one bcrypt at a time: CPU %.2fs in %.1fs" % (cpu, wall), cpu < 1.6 * wall)
         seen = []
         for i in range(6):
             st, _, hdr, _ = timed_get(port, headers=basic("alice", "again-%d" % i), source="127.0.0.50")
