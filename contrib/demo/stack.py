@@ -39,6 +39,7 @@ SRC = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "
 sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 from homeops_test import Proc, free_port  # noqa: E402
 import stack_parts as P  # noqa: E402
+from cifs_standin import descendants  # noqa: E402
 
 BINARIES = {"snapraid": "exporters/snapraid/snapraid_exporter", "smart": "exporters/smart/smart_exporter",
             "cifs": "exporters/cifs/cifs_mount_exporter", "docker": "exporters/docker/docker_health_exporter",
@@ -73,20 +74,6 @@ def pid_alive(pid, exe=None):
     except OSError:
         return False
     return exe is None or os.path.basename(exe) in cmd
-
-
-def descendants(pid):
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                kids = [int(x) for x in f.read().split()]
-        except OSError:
-            kids = []
-        out += kids
-        todo += kids
-    return out
 
 
 def stop_pid(pid, exe, tree=False, timeout=10.0):
@@ -271,12 +258,7 @@ class Stack:
                 ("app", "-v", f"{self.state['dirs']['share']}:/data", img, "sleep", "1000000"),
                 ("worker", "-v", f"{self.path('worker-state')}:/state", "--health-cmd", "test ! -e /state/broken",
                  "--health-interval", "1s", "--health-retries", "1", img, "sleep", "1000000")]
-        clients = [subprocess.Popen(["docker", "-H", eng.host, "run", "-d", "--network", "none", "--name", *r],
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for r in runs]
-        for r, c in zip(runs, clients):
-            out, _ = c.communicate(timeout=120)
-            if c.returncode != 0:
-                raise AssertionError(f"docker run {r[0]}: exit {c.returncode}\n{out}")
+        eng.run_all(runs, timeout=120)
 
     def start_pihole_standins(self):
         from dnsmasq import start_dnsmasq

@@ -128,6 +128,16 @@ class Dockerd:
             raise AssertionError(f"docker {' '.join(map(str, args))}: exit {r.returncode}\n{r.stdout}{r.stderr}")
         return r
 
+    def run_all(self, runs, timeout=120):
+        """`docker run -d --network none --name NAME ARGS...` for each (NAME, ARGS...) tuple, all at once
+        (each takes seconds on a loaded machine); raises with the client's output if one fails."""
+        clients = [subprocess.Popen(["docker", "-H", self.host, "run", "-d", "--network", "none", "--name", *r],
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for r in runs]
+        for r, c in zip(runs, clients):
+            out, _ = c.communicate(timeout=timeout)
+            if c.returncode != 0:
+                raise AssertionError(f"docker run {r[0]}: exit {c.returncode}\n{out}")
+
     def build_busybox_image(self):
         """Imports a one-binary image: the busybox-static package's busybox plus its applet symlinks, PATH=/bin."""
         root = os.path.join(self.dir, "rootfs")

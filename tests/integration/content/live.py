@@ -181,13 +181,7 @@ def setup_docker(tmp, cleanup):
             ("unhealthy", "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1", img, "sleep", "600"),
             ("failed", "--restart", "on-failure:1", img, "sh", "-c", "exit 3"),
             ("share-user", "-v", f"{photos}:/data:ro", img, "sleep", "600")]
-    # docker run takes seconds each on a loaded machine: the four at once
-    clients = [subprocess.Popen(["docker", "-H", eng.host, "run", "-d", "--network", "none", "--name", *r],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for r in runs]
-    for r, c in zip(runs, clients):
-        out, _ = c.communicate(timeout=60)
-        if c.returncode != 0:
-            raise AssertionError(f"docker run {r[0]}: exit {c.returncode}\n{out}")
+    eng.run_all(runs, timeout=60)
     wait_docker_settled(eng)
     return [f"--docker.host={eng.host}", f"--docker.fstab={tmp}/cifs/fstab", "--docker.interval=1s",
             "--docker.timeout=5s"]
