@@ -55,6 +55,7 @@ struct http_guard {
 
 	pthread_t sweeper;
 	bool sweeper_started, stop;
+	struct http_guard *next_started;   /* the started guards, whose sweepers run held-back trims */
 	pthread_cond_t wake;
 	double sweep_at;              /* when the sleeping sweeper wakes (lock); HUGE_VAL: only when told */
 
@@ -95,6 +96,9 @@ struct http_guard *http_guard_new(const struct http_guard_options *o)
 
 static pthread_mutex_t guard_trim_lock = PTHREAD_MUTEX_INITIALIZER;
 static double guard_trim_last;
+/* Started guards (lock order: guard_started_lock, then a guard's lock, then guard_trim_lock). */
+static pthread_mutex_t guard_started_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct http_guard *guard_started;
 static bool guard_trim_pending;
 static void guard_trim(bool add);
 
@@ -171,6 +175,10 @@ int http_guard_start(struct http_guard *g)
 	if (pthread_create(&g->sweeper, NULL, guard_sweeper, g) != 0)
 		return -1;
 	g->sweeper_started = true;
+	pthread_mutex_lock(&guard_started_lock);
+	g->next_started = guard_started;
+	guard_started = g;
+	pthread_mutex_unlock(&guard_started_lock);
 	return 0;
 }
 
@@ -189,6 +197,13 @@ void http_guard_free(struct http_guard *g)
 	if (!g)
 		return;
 	if (g->sweeper_started) {
+		pthread_mutex_lock(&guard_started_lock);
+		for (struct http_guard **pp = &guard_started; *pp; pp = &(*pp)->next_started)
+			if (*pp == g) {
+				*pp = g->next_started;
+				break;
+			}
+		pthread_mutex_unlock(&guard_started_lock);
 		pthread_mutex_lock(&g->lock);
 		g->stop = true;
 		pthread_cond_signal(&g->wake);
@@ -630,9 +645,20 @@ static void guard_trim(bool add)
 		guard_trim_last = now;
 		guard_trim_pending = false;
 	}
+	bool held_back = add && !due;
 	pthread_mutex_unlock(&guard_trim_lock);
 	if (due)
 		malloc_trim(0);
+	if (held_back) {
+		/* a sleeping sweeper recomputes its wake-up, which now includes this trim's due time */
+		pthread_mutex_lock(&guard_started_lock);
+		for (struct http_guard *g = guard_started; g; g = g->next_started) {
+			pthread_mutex_lock(&g->lock);
+			pthread_cond_signal(&g->wake);
+			pthread_mutex_unlock(&g->lock);
+		}
+		pthread_mutex_unlock(&guard_started_lock);
+	}
 }
 
 void http_guard_body_freed(size_t len)
