@@ -21,7 +21,11 @@
 #define HTTPC_DEFAULT_TIMEOUT 30.0
 #define HTTPC_DEFAULT_CONNECT_TIMEOUT 10.0
 #define HTTPC_DEFAULT_MAX (1024u * 1024u)
+/* The longest wait for activity: without a cancel fd a stop is only noticed on waking, so
+ * often; with one, a stop wakes the wait itself, and libcurl shortens it for its own timers,
+ * so an idle stream (docker's events) sleeps instead of waking twice a second. */
 #define HTTPC_POLL_MS 500
+#define HTTPC_POLL_CANCELABLE_MS 60000
 
 struct httpc {
 	CURLM *multi;   /* owns the connection cache: kept connections live here between requests */
@@ -437,17 +441,18 @@ static int httpc_setup(struct httpc_xfer *x, const char *url, const char *scheme
 
 /* ---- running ---- */
 
-/* How long to wait for activity: HTTPC_POLL_MS at most, less when the idle deadline is nearer. */
-static int httpc_poll_ms(const struct httpc_xfer *x, double idle_timeout)
+/* How long to wait for activity: the poll cap at most, less when the idle deadline is nearer. */
+static int httpc_poll_ms(const struct httpc_xfer *x, double idle_timeout, int cancel_fd)
 {
+	int cap = cancel_fd >= 0 ? HTTPC_POLL_CANCELABLE_MS : HTTPC_POLL_MS;
 	double left;
 
 	if (idle_timeout <= 0)
-		return HTTPC_POLL_MS;
+		return cap;
 	left = (x->last_rx + idle_timeout - clock_mono()) * 1000.0 + 1.0;
 	if (left < 1)
 		return 1;
-	return left < HTTPC_POLL_MS ? (int)left : HTTPC_POLL_MS;
+	return left < cap ? (int)left : cap;
 }
 
 static bool httpc_fd_readable(int fd)
@@ -459,7 +464,7 @@ static bool httpc_fd_readable(int fd)
 
 /*
  * Runs the transfer on the multi handle (whose connection cache keeps connections between
- * requests), waking at least every HTTPC_POLL_MS and at once when cancel_fd becomes readable.
+ * requests), waking at least every poll cap and at once when cancel_fd becomes readable.
  * Returns libcurl's result; *canceled when cancel_fd stopped it, *idle when nothing arrived
  * for idle_timeout (libcurl's low-speed check averages over seconds, too vague for this).
  */
@@ -497,7 +502,7 @@ static CURLcode httpc_run(struct httpc *h, struct httpc_xfer *x, bool *canceled,
 			break;
 		}
 		if (curl_multi_poll(h->multi, cancel_fd >= 0 ? &wfd : NULL, cancel_fd >= 0 ? 1u : 0u,
-				    httpc_poll_ms(x, idle_timeout), NULL) != CURLM_OK)
+				    httpc_poll_ms(x, idle_timeout, cancel_fd), NULL) != CURLM_OK)
 			break;
 	}
 	curl_multi_remove_handle(h->multi, h->easy);
