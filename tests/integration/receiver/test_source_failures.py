@@ -218,14 +218,36 @@ def test_store_full_while_runs_in_flight():
         r.cleanup()
 
 
-class Smtpd:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1:port delivering into a Maildir; stopped by PID."""
+# aiosmtpd's Mailbox handler, answering DATA only after `delay` seconds (a marker file shows it started)
+SLOW_SMTPD = r"""
+import asyncio, signal, sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+port, maildir, marker, delay = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+class Slow(Mailbox):
+    async def handle_DATA(self, server, session, envelope):
+        with open(marker, "a") as f:
+            f.write("data\n")
+        await asyncio.sleep(delay)
+        return await super().handle_DATA(server, session, envelope)
+Controller(Slow(maildir), hostname="127.0.0.1", port=port).start()
+signal.pause()
+"""
 
-    def __init__(self, port, maildir):
+
+class Smtpd:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1:port delivering into a Maildir; stopped by PID.
+    With delay, DATA is answered after delay seconds and each DATA appends a line to marker."""
+
+    def __init__(self, port, maildir, delay=0, marker=None):
         self.port = port
         self.maildir = maildir
-        self.proc = Proc([PYTHON, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:%d" % port,
-                          "-c", "aiosmtpd.handlers.Mailbox", maildir], name="aiosmtpd")
+        if delay:
+            argv = [PYTHON, "-c", SLOW_SMTPD, str(port), maildir, marker, str(delay)]
+        else:
+            argv = [PYTHON, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:%d" % port, "-c", "aiosmtpd.handlers.Mailbox",
+                    maildir]
+        self.proc = Proc(argv, name="aiosmtpd")
         if not wait_port(port, timeout=20):
             raise AssertionError("aiosmtpd did not listen:\n" + self.proc.output())
 
@@ -318,6 +340,55 @@ def test_smtp_down_then_back():
         r.cleanup()
 
 
+def test_smtp_sent_while_store_full():
+    """A message is delivered while the store cannot record it (the disk filled during the SMTP
+    transaction): it must not be sent again and again while the store is full, and is recorded as
+    sent, once, when space returns; the receiver stays the same process."""
+    tmp = tempfile.mkdtemp(prefix="homeops-rcvsmtpfull-")
+    maildir = os.path.join(tmp, "Maildir")
+    marker = os.path.join(tmp, "data-started")
+    port = free_port()
+    fs = SmallFs(os.path.join(tmp, "data"))
+    smtpd = None
+    r = None
+    try:
+        smtpd = Smtpd(port, maildir, delay=2, marker=marker)
+        mail = ('mail: {smtp: {url: "smtp://127.0.0.1:%d", smtp_starttls: false, from: "homeops@example.org", '
+                'to: ["admin@example.org"], events: [succeeded], timeout: 20s}}' % port)
+        r = Receiver(NOTIFY % (mail, "mail"), extra_args=BACKOFF, tmp=tmp)
+        r.start()
+        pid = r.proc.pid
+        assert post_timed(r, fault(1))[0] == 200
+        r.wait_for(lambda: os.path.exists(marker), timeout=30, what="the SMTP transaction to start")
+        fs.fill()
+        r.wait_for(lambda: maildir_messages(maildir), timeout=30, what="the message to arrive")
+        r.wait_for(lambda: "cannot record a delivery result" in r.log(), timeout=10, what="the failed record")
+        time.sleep(4)   # several backoff periods and SMTP transactions' worth
+        with open(marker) as f:
+            transactions = len(f.read().splitlines())
+        assert transactions == 1 and len(maildir_messages(maildir)) == 1, (transactions, r.log()[-2000:])
+        assert metric_value(r.metrics(), "remediation_store_last_commit_successful") == 0
+        fs.free()
+        r.wait_for(lambda: outbox_rows(r, "mail") and outbox_rows(r, "mail")[0]["state"] == "sent", timeout=30,
+                   what="outbox row sent")
+        time.sleep(3)
+        assert len(maildir_messages(maildir)) == 1
+        text = r.metrics()
+        promtool_check_metrics(text)
+        assert metric_value(text, "remediation_notifications_total", {"notifier": "mail", "result": "sent"}) == 1
+        assert metric_value(text, "remediation_store_last_commit_successful") == 1
+        assert [x["state"] for x in r.runs()] == ["succeeded"]
+        assert r.proc.pid == pid and r.proc.poll() is None
+    finally:
+        if r:
+            r.stop()
+        if smtpd:
+            smtpd.close()
+        fs.close()
+        if r:
+            r.cleanup()
+
+
 def test_push_down_then_back():
     """A webhook (push) notifier whose endpoint is down, then back on the same port: retried, delivered once."""
     tmp = tempfile.mkdtemp(prefix="homeops-rcvpush-")
@@ -405,6 +476,7 @@ TESTS = {
     "store_full_then_space_returns": test_store_full_then_space_returns,
     "store_full_while_runs_in_flight": test_store_full_while_runs_in_flight,
     "smtp_down_then_back": test_smtp_down_then_back,
+    "smtp_sent_while_store_full": test_smtp_sent_while_store_full,
     "push_down_then_back": test_push_down_then_back,
 }
 
