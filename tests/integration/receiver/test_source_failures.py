@@ -30,7 +30,7 @@ playbooks:
     timeout: 20s
   slow:
     command: ["@PLAYBOOKS@/record"]
-    env: {OUT_DIR: "@OUT@", SLEEP: "2"}
+    env: {OUT_DIR: "@OUT@", SLEEP: "3"}
     timeout: 20s
 routes:
   - {matchers: ['alertname="Fault"'], playbook: dump, on: firing}
@@ -199,7 +199,7 @@ def test_store_full_while_runs_in_flight():
         r.wait_for(lambda: r.api("status")["running"] == 1, what="the slow run to start")
         assert post_timed(r, fault(2))[0] == 200
         fs.fill()
-        # the slow run (2 s) ends while the store is full; the queued run cannot start
+        # the slow run (3 s) ends while the store is full; the queued run cannot start
         r.wait_for(lambda: any(n.endswith(".end") for n in os.listdir(r.out)), timeout=20, what="slow run to end")
         time.sleep(2)
         assert r.proc.poll() is None and r.proc.pid == pid
@@ -352,7 +352,7 @@ def test_smtp_sent_while_store_full():
     smtpd = None
     r = None
     try:
-        smtpd = Smtpd(port, maildir, delay=2, marker=marker)
+        smtpd = Smtpd(port, maildir, delay=4, marker=marker)
         mail = ('mail: {smtp: {url: "smtp://127.0.0.1:%d", smtp_starttls: false, from: "homeops@example.org", '
                 'to: ["admin@example.org"], events: [succeeded], timeout: 20s}}' % port)
         r = Receiver(NOTIFY % (mail, "mail"), extra_args=BACKOFF, tmp=tmp)
