@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "common/clock.h"
 #include "common/log.h"
@@ -100,6 +101,46 @@ out:
 	return ret;
 }
 
+/*
+ * Commits apply(arg) as store_exec() does, but while the store fails (disk full, read-only, I/O
+ * errors) retries every 0.25 s, doubling up to 5 s, instead of forgetting the run: its start or
+ * its end is recorded, and the next run started, as soon as the store is writable again, without
+ * a restart. Gives up (-1) at shutdown: at once for a start (the run stays queued in the store
+ * for the next start), after the grace period for an end (the next start marks it interrupted).
+ */
+static int engine_exec_retrying(struct engine *e, struct job *j, bool is_end, int (*apply)(struct store *st, void *arg),
+				void *arg, const char *what)
+{
+	char idbuf[32];
+	double wait = 0.25;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", j->run_id);
+	for (int attempt = 0;; attempt++) {
+		if (store_exec(e->store, apply, arg) == 0) {
+			if (attempt)
+				log_info("engine", "store writable again: recorded", "what", what, "run", idbuf);
+			return 0;
+		}
+		pthread_mutex_lock(&e->lock);
+		bool give_up = e->stop_workers && (!is_end || j->cancel_reason);
+		if (!give_up) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			double t = (double)ts.tv_sec + ts.tv_nsec / 1e9 + wait;
+			ts.tv_sec = (time_t)t;
+			ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+			pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+		}
+		pthread_mutex_unlock(&e->lock);
+		if (give_up)
+			return -1;
+		if (attempt == 0)
+			log_warn("engine", "cannot record a run: retrying until the store is writable", "what", what, "run",
+				 idbuf);
+		wait = wait * 2 < 5 ? wait * 2 : 5;
+	}
+}
+
 static void engine_fail_job(struct engine *e, struct job *j, const char *result)
 {
 	struct run_outcome o;
@@ -107,7 +148,7 @@ static void engine_fail_job(struct engine *e, struct job *j, const char *result)
 	o.state = "failed";
 	snprintf(o.result, sizeof(o.result), "%s", result);
 	struct finish_op f = { .e = e, .j = j, .out = &o, .now = clock_real() };
-	if (store_exec(e->store, engine_finish_apply, &f) != 0)
+	if (engine_exec_retrying(e, j, true, engine_finish_apply, &f, "failure") != 0)
 		log_error("engine", "cannot record a failed run", "playbook", j->playbook);
 	rmetrics_run(j->playbook, "failed", 0);
 	engine_kick_outbox(e);
@@ -137,7 +178,7 @@ static void engine_process(struct engine *e, struct job *j)
 	}
 	argv = run_argv_json(pb);
 	struct start_op so = { .e = e, .j = j, .argv = argv, .now = clock_real() };
-	if (store_exec(e->store, engine_start_apply, &so) != 0) {
+	if (engine_exec_retrying(e, j, false, engine_start_apply, &so, "start") != 0) {
 		log_error("engine", "cannot record the start of a run; it stays queued for the next start", "run", idbuf);
 		goto out;
 	}
@@ -170,8 +211,8 @@ static void engine_process(struct engine *e, struct job *j)
 	pthread_mutex_unlock(&e->lock);
 	log_info("engine", "run finished", "run", idbuf, "playbook", pb->name, "state", out.state, "result", out.result);
 	struct finish_op fo = { .e = e, .j = j, .out = &out, .started_at = so.now, .now = clock_real() };
-	if (store_exec(e->store, engine_finish_apply, &fo) != 0)
-		log_error("engine", "cannot record the end of a run", "run", idbuf);
+	if (engine_exec_retrying(e, j, true, engine_finish_apply, &fo, "end") != 0)
+		log_error("engine", "cannot record the end of a run; the next start marks it interrupted", "run", idbuf);
 	rmetrics_run(pb->name, out.state, out.duration);
 	engine_kick_outbox(e);
 out:

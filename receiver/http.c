@@ -280,6 +280,14 @@ void rhttp_metrics_text(struct engine *e, struct strbuf *out)
 		       (const char *)NULL);
 	metric_counter(ms, "remediation_store_commit_failures_total", "Group commits that failed and were rolled back.",
 		       (double)ss.failed_commits, (const char *)NULL);
+	struct metric_family *se = metric_family(ms, "remediation_store_errors_total", METRIC_COUNTER,
+						 "Store writes that failed (a group commit or one operation in it), by cause.");
+	for (int i = 0; i < STORE_ERR_COUNT; i++)
+		metric_add(se, (double)ss.errors[i], "reason", store_error_reason_name((enum store_error_reason)i),
+			   (const char *)NULL);
+	metric_gauge(ms, "remediation_store_last_commit_successful",
+		     "1 when the last group commit reached the disk, 0 when it failed (disk full, read-only, I/O error).",
+		     ss.last_commit_ok ? 1 : 0, (const char *)NULL);
 	struct metric_family *ch = metric_family(ms, "remediation_store_commit_duration_seconds", METRIC_HISTOGRAM,
 						 "Duration of a group commit, fsync included.");
 	metric_add_histogram(ch, STORE_COMMIT_BOUNDS, ss.commit_buckets, 12, ss.commits, ss.commit_seconds_sum, NULL, 0);

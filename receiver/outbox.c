@@ -55,6 +55,45 @@ static int outbox_result_apply(struct store *st, void *arg)
 	return store_w_outbox_result(st, r->id, r->sent, r->give_up, r->next_at, r->error, clock_real());
 }
 
+/* Sleeps up to secs or until a kick; returns true when the worker is told to stop. */
+static bool outbox_sleep(struct outbox_worker *w, double secs)
+{
+	struct outbox *ob = w->ob;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	double t = (double)ts.tv_sec + ts.tv_nsec / 1e9 + secs;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	pthread_mutex_lock(&ob->lock);
+	if (!w->stop)
+		pthread_cond_timedwait(&ob->cond, &ob->lock, &ts);
+	bool stop = w->stop;
+	pthread_mutex_unlock(&ob->lock);
+	return stop;
+}
+
+/*
+ * Records a delivery's result. While the store cannot commit (disk full, read-only) the row stays
+ * due in the store: going back to the loop would deliver it again at once, over and over (a sent
+ * message repeated until the disk has room). So the result is kept here and its commit retried
+ * every 0.25 s, doubling up to 5 s, and nothing else is delivered meanwhile.
+ */
+static void outbox_record(struct outbox_worker *w, struct outbox_result *r, const char *idbuf)
+{
+	double wait = 0.25;
+	for (int attempt = 0; store_exec(w->ob->store, outbox_result_apply, r) != 0; attempt++) {
+		if (attempt == 0)
+			log_error("outbox", "cannot record a delivery result: retrying until the store is writable",
+				  "notifier", w->name, "id", idbuf);
+		if (outbox_sleep(w, wait)) {
+			log_error("outbox", "stopping with a delivery result not recorded: it may be delivered again",
+				  "notifier", w->name, "id", idbuf);
+			return;
+		}
+		wait = wait * 2 < 5 ? wait * 2 : 5;
+	}
+}
+
 static void outbox_deliver(struct outbox_worker *w, struct store_outbox *row)
 {
 	struct outbox *ob = w->ob;
@@ -100,8 +139,7 @@ static void outbox_deliver(struct outbox_worker *w, struct store_outbox *row)
 	else
 		log_warn("outbox", r.give_up ? "notification failed for good" : "notification failed, will retry",
 			 "notifier", w->name, "id", idbuf, "event", row->event, "reason", r.error ? r.error : "");
-	if (store_exec(ob->store, outbox_result_apply, &r) != 0)
-		log_error("outbox", "cannot record a delivery result", "notifier", w->name, "id", idbuf);
+	outbox_record(w, &r, idbuf);
 	config_unref(cfg);
 }
 

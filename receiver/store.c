@@ -203,6 +203,7 @@ static struct store *store_open_at(const struct store_options *opt, int target, 
 	pthread_cond_init(&st->ckcond, NULL);
 	st->max_pending = opt->max_pending ? opt->max_pending : 20000;
 	st->ck_next = STORE_CHECKPOINT_FRAMES;
+	st->stats.last_commit_ok = true;
 	if (!sqlite3_threadsafe()) {
 		*err = xstrdup("SQLite was built without thread support");
 		goto out;

@@ -63,10 +63,27 @@ int store_exec(struct store *st, int (*apply)(struct store *st, void *arg), void
 void store_set_rollback_hook(struct store *st, void (*hook)(void *arg), void *arg);
 size_t store_pending(struct store *st);
 
+/* Why a store write failed, from SQLite's result code (remediation_store_errors_total{reason}). */
+enum store_error_reason {
+	STORE_ERR_DISK_FULL,       /* SQLITE_FULL: the filesystem (or a quota) has no room */
+	STORE_ERR_READ_ONLY,       /* SQLITE_READONLY: the filesystem or the file went read-only */
+	STORE_ERR_IO,              /* SQLITE_IOERR: a read, write or fsync failed */
+	STORE_ERR_BUSY,            /* SQLITE_BUSY or SQLITE_LOCKED: another process holds the database */
+	STORE_ERR_CORRUPT,         /* SQLITE_CORRUPT or SQLITE_NOTADB */
+	STORE_ERR_OTHER,
+	STORE_ERR_COUNT,
+};
+/* The reason of an SQLite (extended) result code. Pure. */
+enum store_error_reason store_error_reason(int sqlite_rc);
+/* Its label value: disk_full, read_only, io, busy, corrupt, other. */
+const char *store_error_reason_name(enum store_error_reason r);
+
 struct store_stats {
 	uint64_t commits;          /* batches committed */
 	uint64_t ops;              /* operations committed */
 	uint64_t failed_commits;
+	uint64_t errors[STORE_ERR_COUNT];  /* failed commits and failed operations, by reason */
+	bool last_commit_ok;       /* the last batch committed (true before the first) */
 	uint64_t checkpoints;
 	double commit_seconds_sum;
 	uint64_t commit_buckets[12];  /* cumulative counts for STORE_COMMIT_BOUNDS */

@@ -15,9 +15,50 @@
 const double STORE_COMMIT_BOUNDS[12] = { 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075,
 					 0.01,	 0.025, 0.05,  0.1,   0.25,  1 };
 
-static void store_stat_commit(struct store *st, double secs, size_t n, bool ok)
+enum store_error_reason store_error_reason(int sqlite_rc)
+{
+	switch (sqlite_rc & 0xff) {
+	case SQLITE_FULL:
+		return STORE_ERR_DISK_FULL;
+	case SQLITE_READONLY:
+		return STORE_ERR_READ_ONLY;
+	case SQLITE_IOERR:
+		return STORE_ERR_IO;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return STORE_ERR_BUSY;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return STORE_ERR_CORRUPT;
+	default:
+		return STORE_ERR_OTHER;
+	}
+}
+
+const char *store_error_reason_name(enum store_error_reason r)
+{
+	static const char *const names[STORE_ERR_COUNT] = {
+		[STORE_ERR_DISK_FULL] = "disk_full", [STORE_ERR_READ_ONLY] = "read_only", [STORE_ERR_IO] = "io",
+		[STORE_ERR_BUSY] = "busy",	     [STORE_ERR_CORRUPT] = "corrupt",	   [STORE_ERR_OTHER] = "other",
+	};
+	return (unsigned)r < STORE_ERR_COUNT ? names[r] : "other";
+}
+
+/* Counts one failed write (writer thread, right after the failing call, so the error code is its own). */
+static void store_stat_error(struct store *st)
+{
+	enum store_error_reason r = store_error_reason(sqlite3_extended_errcode(st->w));
+	pthread_mutex_lock(&st->lock);
+	st->stats.errors[r]++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* wrote: the batch changed rows (a commit that wrote nothing says nothing about the disk) */
+static void store_stat_commit(struct store *st, double secs, size_t n, bool ok, bool wrote)
 {
 	pthread_mutex_lock(&st->lock);
+	if (!ok || wrote)
+		st->stats.last_commit_ok = ok;
 	if (ok) {
 		st->stats.commits++;
 		st->stats.ops += n;
@@ -78,8 +119,10 @@ static void store_run_batch(struct store *st, struct store_op *list)
 	size_t n = 0;
 	double t0 = clock_mono();
 	bool ok = true;
+	int changes = sqlite3_total_changes(st->w);
 
 	if (store_ctl(st, SW_BEGIN)) {
+		store_stat_error(st);
 		log_error("store", "begin failed", "reason", sqlite3_errmsg(st->w));
 		ok = false;
 	}
@@ -90,26 +133,40 @@ static void store_run_batch(struct store *st, struct store_op *list)
 			continue;
 		}
 		if (store_ctl(st, SW_SAVEPOINT)) {
+			store_stat_error(st);
 			op->status = -1;
 			continue;
 		}
 		op->status = op->apply(st, op->arg) == 0 ? 0 : -1;
-		if (op->status)
+		if (op->status) {
+			store_stat_error(st);
+			if (sqlite3_get_autocommit(st->w)) {
+				/* SQLite rolled the whole transaction back itself (SQLITE_FULL, an I/O error...):
+				 * the operations before this one are undone too, and a SAVEPOINT now would start
+				 * a new transaction that RELEASE commits on its own, outside this batch */
+				log_error("store", "transaction rolled back by an error", "reason", sqlite3_errmsg(st->w));
+				ok = false;
+				continue;
+			}
 			store_ctl(st, SW_ROLLBACK_TO);
+		}
 		store_ctl(st, SW_RELEASE);
 	}
 	if (ok && store_ctl(st, SW_COMMIT)) {
+		store_stat_error(st);
 		log_error("store", "commit failed", "reason", sqlite3_errmsg(st->w));
 		store_exec_sql(st->w, "ROLLBACK", NULL);
 		ok = false;
 	}
 	if (!ok) {
+		if (!sqlite3_get_autocommit(st->w))
+			store_exec_sql(st->w, "ROLLBACK", NULL);
 		for (struct store_op *op = list; op; op = op->next)
 			op->status = -1;
 		if (st->rollback_hook)
 			st->rollback_hook(st->rollback_arg);
 	}
-	store_stat_commit(st, clock_mono() - t0, n, ok);
+	store_stat_commit(st, clock_mono() - t0, n, ok, sqlite3_total_changes(st->w) != changes);
 	for (struct store_op *op = list, *next; op; op = next) {
 		next = op->next;
 		if (op->done)

@@ -15,6 +15,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "receiver/store.h"
+#include "receiver/store_internal.h"
 
 int store_test_create_version(const char *dir, int version, char **err);
 
@@ -219,6 +220,121 @@ static void test_group_commit_and_per_op_rollback(void **state)
 	assert_int_equal(raw_int("SELECT COUNT(*) FROM notifications WHERE receiver = 'ok'"), n - n / 10);
 	assert_int_equal(raw_int("SELECT COUNT(*) FROM notifications WHERE receiver = 'doomed'"), 0);
 	free(ops);
+}
+
+static void test_error_reasons(void **state)
+{
+	(void)state;
+	assert_int_equal(store_error_reason(SQLITE_FULL), STORE_ERR_DISK_FULL);
+	assert_int_equal(store_error_reason(SQLITE_IOERR_WRITE), STORE_ERR_IO);
+	assert_int_equal(store_error_reason(SQLITE_IOERR_FSYNC), STORE_ERR_IO);
+	assert_int_equal(store_error_reason(SQLITE_READONLY), STORE_ERR_READ_ONLY);
+	assert_int_equal(store_error_reason(SQLITE_READONLY_DBMOVED), STORE_ERR_READ_ONLY);
+	assert_int_equal(store_error_reason(SQLITE_BUSY_SNAPSHOT), STORE_ERR_BUSY);
+	assert_int_equal(store_error_reason(SQLITE_LOCKED), STORE_ERR_BUSY);
+	assert_int_equal(store_error_reason(SQLITE_NOTADB), STORE_ERR_CORRUPT);
+	assert_int_equal(store_error_reason(SQLITE_CONSTRAINT_UNIQUE), STORE_ERR_OTHER);
+	assert_int_equal(store_error_reason(SQLITE_OK), STORE_ERR_OTHER);
+	assert_string_equal(store_error_reason_name(STORE_ERR_DISK_FULL), "disk_full");
+	assert_string_equal(store_error_reason_name(STORE_ERR_READ_ONLY), "read_only");
+	assert_string_equal(store_error_reason_name(STORE_ERR_IO), "io");
+	assert_string_equal(store_error_reason_name(STORE_ERR_COUNT), "other");
+}
+
+/* One operation of a batch; the first blocks the writer until the others are queued behind it. */
+struct batch_op {
+	struct store_op op;
+	const char *receiver;     /* inserts a notification from it; NULL: rolls the transaction back itself */
+	bool block;
+	pthread_mutex_t *lock;
+	pthread_cond_t *cond;
+	int *phase;               /* 1: the blocking op runs; 2: the others are queued; +1 per done */
+	int status;
+};
+
+static int batch_apply(struct store *st, void *arg)
+{
+	struct batch_op *b = arg;
+	if (b->block) {
+		pthread_mutex_lock(b->lock);
+		*b->phase = 1;
+		pthread_cond_broadcast(b->cond);
+		while (*b->phase < 2)
+			pthread_cond_wait(b->cond, b->lock);
+		pthread_mutex_unlock(b->lock);
+	}
+	if (!b->receiver) {
+		/* what SQLite does on SQLITE_FULL or an I/O error in the middle of a transaction */
+		sqlite3_exec(st->w, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	struct store_notification_in n = { .received_at = 1, .receiver = b->receiver, .nalerts = 1 };
+	return store_w_notification(st, &n) > 0 ? 0 : -1;
+}
+
+static void batch_done(void *arg, int status)
+{
+	struct batch_op *b = arg;
+	pthread_mutex_lock(b->lock);
+	b->status = status;
+	(*b->phase)++;
+	pthread_cond_broadcast(b->cond);
+	pthread_mutex_unlock(b->lock);
+}
+
+static void test_batch_rolled_back_by_sqlite_fails_whole(void **state)
+{
+	(void)state;
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+	int phase = 0;
+	struct batch_op ops[4] = {
+		{ .receiver = "first", .block = true }, { .receiver = "before" }, { .receiver = NULL }, { .receiver = "after" },
+	};
+	struct store *st = open_store();
+	assert_int_equal(store_start(st), 0);
+	for (int i = 0; i < 4; i++) {
+		ops[i].op.apply = batch_apply;
+		ops[i].op.done = batch_done;
+		ops[i].op.arg = &ops[i];
+		ops[i].lock = &lock;
+		ops[i].cond = &cond;
+		ops[i].phase = &phase;
+		ops[i].status = 99;
+	}
+	assert_int_equal(store_submit(st, &ops[0].op), 0);
+	pthread_mutex_lock(&lock);
+	while (phase < 1)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	/* queued while the writer is inside the first batch: the three form the next batch */
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(store_submit(st, &ops[i].op), 0);
+	pthread_mutex_lock(&lock);
+	phase = 2;
+	pthread_cond_broadcast(&cond);
+	while (phase < 6)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	assert_int_equal(ops[0].status, 0);
+	/* the transaction was rolled back under "before" (answered 200 it would be an acknowledged alert
+	 * lost), and "after" must not be committed on its own by a SAVEPOINT/RELEASE outside the batch */
+	assert_int_equal(ops[1].status, -1);
+	assert_int_equal(ops[2].status, -1);
+	assert_int_equal(ops[3].status, -1);
+	struct store_stats s;
+	store_get_stats(st, &s);
+	assert_false(s.last_commit_ok);
+	assert_int_equal(s.failed_commits, 1);
+	/* the store works again for the next batch */
+	double t = 2;
+	assert_int_equal(store_exec(st, apply_notification, &t), 0);
+	store_get_stats(st, &s);
+	assert_true(s.last_commit_ok);
+	store_close(st);
+	assert_int_equal(raw_int("SELECT COUNT(*) FROM notifications WHERE receiver = 'first'"), 1);
+	assert_int_equal(raw_int("SELECT COUNT(*) FROM notifications WHERE receiver IN ('before', 'after')"), 0);
+	assert_int_equal(raw_int("SELECT COUNT(*) FROM notifications WHERE receiver = 'r'"), 1);
 }
 
 static void test_submit_refused_when_full_or_stopped(void **state)
@@ -531,6 +647,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade_from_version_1_keeps_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_or_foreign_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit_and_per_op_rollback, setup, teardown),
+		cmocka_unit_test(test_error_reasons),
+		cmocka_unit_test_setup_teardown(test_batch_rolled_back_by_sqlite_fails_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_refused_when_full_or_stopped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_lifecycle_outbox_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
