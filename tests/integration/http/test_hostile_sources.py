@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_hostile_sources.py: invalid UTF-8, quotes, backslashes, newlines and 64 KiB values arriving FROM A SOURCE
 (tests/lib/abuse_targets.py): a cifs mount path in the recorded mountinfo; a Docker container name and image
-from the stand-in. The exposition stays valid UTF-8 (common/metrics.c puts U+FFFD for each bad byte), escaped,
+from the stand-in; a SnapRAID data disk name (64 KiB) in a replayed status log. The exposition stays valid UTF-8 (common/metrics.c puts U+FFFD for each bad byte), escaped,
 and `promtool check metrics` clean; long values are passed whole (not truncated: the source bounds them).
 usage: test_hostile_sources.py --binary B --target NAME"""
 import argparse
@@ -36,6 +36,25 @@ def hostile_cifs():
 # JSON text: a quote, a backslash, a newline, an é (the real engine writes valid UTF-8 JSON; the invalid kind,
 # raw bad bytes or a lone surrogate escape, is refused: docker_refuses_invalid_json below)
 BAD_NAME = b'/bad\\"name\\\\\\n\xc3\xa9'
+
+
+# a SnapRAID data disk name: a quote, a backslash, bad bytes, a broken UTF-8 lead byte, then 64 KiB. SnapRAID
+# takes the name as one whitespace-free token of its config and writes it unescaped into the summary:* log tags;
+# the exporter splits those at the LAST ':' (so no ':' needed here). The abuse target replays recorded output:
+# a patched copy of the real 12.2 status log and table.
+SNAPRAID_DISK = b'd1"q\\b\xff\xfe\xc3' + b"x" * LONG
+
+
+def hostile_snapraid():
+    for fn, old, new in (("status.log", b":d1:", b":" + SNAPRAID_DISK + b":"),
+                         ("status.stdout", b" d1\n", b" " + SNAPRAID_DISK + b"\n")):
+        path = os.path.join(T.replay, fn)
+        with open(path, "rb") as f:
+            data = f.read()
+        check("replay %s holds d1" % fn, old in data)
+        with open(path, "wb") as f:
+            f.write(data.replace(old, new))
+    return "snapraid_disk_files"
 
 
 def hostile_docker():
@@ -75,7 +94,7 @@ def docker_refuses_invalid_json():
 
 
 try:
-    family = {"cifs": hostile_cifs, "docker": hostile_docker}[T.name]()
+    family = {"cifs": hostile_cifs, "docker": hostile_docker, "snapraid": hostile_snapraid}[T.name]()
     T.start(*(["--docker.resync-interval=1s"] if T.name == "docker" else []))   # docker: inspects again each second
     deadline = time.monotonic() + 20
     text = ""
@@ -96,6 +115,9 @@ try:
     check("exposition is valid UTF-8", valid is True, valid)
     if T.name == "docker":
         check("the hostile name arrived escaped", '\\"name\\\\\\n\u00e9' in text, text[-3000:])
+    elif T.name == "snapraid":
+        check("the hostile disk name arrived escaped, each bad byte a U+FFFD",
+              'disk="d1\\"q\\\\b\ufffd\ufffd\ufffdxxx' in text, text[-3000:])
     else:
         check("the hostile value arrived, bad bytes replaced by U+FFFD", "\ufffd" in text, text[-3000:])
     promtool_check_metrics(text)
