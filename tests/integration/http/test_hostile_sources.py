@@ -1,8 +1,12 @@
 #!/usr/bin/python3
-"""test_hostile_sources.py: invalid UTF-8, quotes, backslashes, newlines and 64 KiB values arriving FROM A SOURCE
+"""test_hostile_sources.py: invalid UTF-8, quotes, backslashes, newlines and long values arriving FROM A SOURCE
 (tests/lib/abuse_targets.py): a cifs mount path in the recorded mountinfo; a Docker container name and image
-from the stand-in; a SnapRAID data disk name (64 KiB) in a replayed status log. The exposition stays valid UTF-8 (common/metrics.c puts U+FFFD for each bad byte), escaped,
-and `promtool check metrics` clean; long values are passed whole (not truncated: the source bounds them).
+from the stand-in; a SnapRAID data disk name in a patched replay of the real status log; SMART IDENTIFY
+model/serial/firmware patched into the recorded ATA blob and a real NVMe Identify Controller, served under
+hostile file names (the device label). The exposition stays valid UTF-8 (common/metrics.c puts U+FFFD for each
+bad byte), escaped, and `promtool check metrics` clean; long values are passed whole (not truncated: the source
+bounds them: 64 KiB for cifs, docker, snapraid; SMART's fixed 40/20/8-byte fields, where the exporter turns
+every non-ASCII byte into a space, and NAME_MAX for a replay file name).
 usage: test_hostile_sources.py --binary B --target NAME"""
 import argparse
 import json
@@ -13,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
 from abuse_targets import Target  # noqa: E402
-from homeops_test import Checks, http, log, promtool_check_metrics  # noqa: E402
+from homeops_test import Checks, fixtures_or_skip, http, log, promtool_check_metrics  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--binary", required=True)
@@ -30,7 +34,7 @@ def hostile_cifs():
     line = b"999 1 0:99 / " + point + b" rw,relatime shared:9 - cifs //srv/sh\xffare\\040x rw,vers=3.1.1\n"
     with open(T.mountinfo, "ab") as f:
         f.write(line)
-    return "cifs_mount_info"
+    return "\ufffd", LONG
 
 
 # JSON text: a quote, a backslash, a newline, an é (the real engine writes valid UTF-8 JSON; the invalid kind,
@@ -54,7 +58,60 @@ def hostile_snapraid():
         check("replay %s holds d1" % fn, old in data)
         with open(path, "wb") as f:
             f.write(data.replace(old, new))
-    return "snapraid_disk_files"
+    return 'disk="d1\\"q\\\\b\ufffd\ufffd\ufffdxxx', LONG
+
+
+# SMART: the IDENTIFY strings are fixed-size ASCII fields (ATA: 40-byte model, 20-byte serial, 8-byte firmware,
+# byte-swapped in 16-bit words; NVMe: the same sizes, not swapped). The exporter (smart_ident_copy) turns every
+# byte outside 0x20..0x7e into a space and collapses runs: bad bytes arrive as one space, never as U+FFFD.
+# The device label is the replay file's name: any bytes but '/' and NUL, at most NAME_MAX (255) bytes.
+SMART_MODEL = b'HOSTILE"Q\\B\xff\xfe\xc3\xa9MODEL'
+SMART_SERIAL = b'S"\\\xff\xfeN0123456789'
+SMART_FW = b'F"\\\xffW'
+SMART_FILE = b'ata"q\\b\xff\xfe\xc3' + b"x" * 200
+NVME_FILE = b'nvme"q\\b\xff\xfe\xc3' + b"y" * 200
+
+
+def ata_string(s, n):
+    """An ATA IDENTIFY string field: padded with spaces to n bytes, each 16-bit word's bytes swapped."""
+    s = s.ljust(n, b" ")
+    return bytes(s[i ^ 1] for i in range(n))
+
+
+def hostile_smart():
+    """The recorded libatasmart blob with IDENTIFY serial/firmware/model patched (and the word 255 checksum
+    recomputed), saved under a hostile file name; and a real NVMe Identify Controller (+ SMART log) patched
+    likewise, served with --smart.nvme-replay."""
+    with open(T.blob, "rb") as f:
+        blob = bytearray(f.read())
+    check("the blob starts with its IDFY section", blob[:8] == b"IDFY\0\0\2\0")
+    ident = blob[8:8 + 512]
+    ident[20:40] = ata_string(SMART_SERIAL, 20)     # words 10-19
+    ident[46:54] = ata_string(SMART_FW, 8)          # words 23-26
+    ident[54:94] = ata_string(SMART_MODEL, 40)      # words 27-46
+    if ident[510] == 0xA5:                          # word 255: signature and checksum (all bytes sum to 0)
+        ident[511] = (-sum(ident[:511])) & 0xFF
+    check("IDENTIFY checksum recomputed", sum(ident) & 0xFF == 0)
+    blob[8:8 + 512] = ident
+    ata = os.path.join(os.fsencode(T.tmp), SMART_FILE)
+    with open(ata, "wb") as f:
+        f.write(blob)
+    nv = os.path.join(os.path.dirname(fixtures_or_skip("smart")), "smart", "nvme-binary")
+    with open(os.path.join(nv, "ecclesia.id-ctrl.padded4096.bin"), "rb") as f:
+        idc = bytearray(f.read())
+    with open(os.path.join(nv, "ecclesia.smart-log.bin"), "rb") as f:
+        slog = f.read()
+    idc[4:24] = SMART_SERIAL.ljust(20, b" ")
+    idc[24:64] = SMART_MODEL.ljust(40, b" ")
+    idc[64:72] = SMART_FW.ljust(8, b" ")
+    nvme = os.path.join(os.fsencode(T.tmp), NVME_FILE)
+    with open(nvme, "wb") as f:
+        f.write(bytes(idc) + slog)
+    T.args = [a for a in T.args if not a.startswith("--smart.blob=")]
+    T.args += ["--smart.blob=" + os.fsdecode(ata), "--smart.nvme-replay=" + os.fsdecode(nvme)]   # bytes kept
+    # both disks: model, serial, firmware escaped, bad bytes one space; the file name whole, U+FFFD for each bad byte
+    ident_labels = 'model="HOSTILE\\"Q\\\\B MODEL",serial="S\\"\\\\ N0123456789",firmware="F\\"\\\\ W"'
+    return [ident_labels, 'device="ata\\"q\\\\b\ufffd\ufffd\ufffdxxx', 'device="nvme\\"q\\\\b\ufffd\ufffd\ufffdyyy'], 200
 
 
 def hostile_docker():
@@ -73,7 +130,7 @@ def hostile_docker():
     T.standin._list = lambda: json.dumps(base + [entry]).encode()
     T.standin.inspects[cid] = body
     T.docker_cid = cid
-    return "docker_container"
+    return '\\"name\\\\\\n\u00e9', LONG
 
 
 def docker_refuses_invalid_json():
@@ -94,7 +151,9 @@ def docker_refuses_invalid_json():
 
 
 try:
-    family = {"cifs": hostile_cifs, "docker": hostile_docker, "snapraid": hostile_snapraid}[T.name]()
+    expect, longest_min = {"cifs": hostile_cifs, "docker": hostile_docker, "snapraid": hostile_snapraid,
+                           "smart": hostile_smart}[T.name]()
+    expect = [expect] if isinstance(expect, str) else expect
     T.start(*(["--docker.resync-interval=1s"] if T.name == "docker" else []))   # docker: inspects again each second
     deadline = time.monotonic() + 20
     text = ""
@@ -102,7 +161,7 @@ try:
         r = http(T.port, timeout=15)
         raw = r.body
         text = raw.decode("utf-8", "replace")
-        if r.status == 200 and ("\ufffd" in text or 'name="/bad' in text):
+        if r.status == 200 and all(e in text for e in expect):
             break
         time.sleep(0.2)
     log("scrape: %d bytes; families with U+FFFD: %s" % (len(raw), sorted({ln.split("{")[0] for ln in text.splitlines()
@@ -113,18 +172,16 @@ try:
     except UnicodeDecodeError as e:
         valid = str(e)
     check("exposition is valid UTF-8", valid is True, valid)
-    if T.name == "docker":
-        check("the hostile name arrived escaped", '\\"name\\\\\\n\u00e9' in text, text[-3000:])
-    elif T.name == "snapraid":
-        check("the hostile disk name arrived escaped, each bad byte a U+FFFD",
-              'disk="d1\\"q\\\\b\ufffd\ufffd\ufffdxxx' in text, text[-3000:])
-    else:
-        check("the hostile value arrived, bad bytes replaced by U+FFFD", "\ufffd" in text, text[-3000:])
+    for e in expect:   # (smart: the identity labels are on both disks, the ATA and the NVMe one)
+        check("the hostile value arrived escaped, bad bytes replaced: %s" % e[:80], e in text, text[-3000:])
+    if T.name == "smart":
+        check("the patched identity on both disks", text.count(expect[0]) == 2, text[-3000:])
     promtool_check_metrics(text)
     check("promtool check metrics clean", True)
     longest = max((len(v.encode()) for v in re.findall(r'="((?:[^"\\]|\\.)*)"', text)), default=0)
     log("longest label value: %d bytes (escaped)" % longest)
-    check("the 64 KiB value is exported whole, not truncated (%d bytes)" % longest, longest >= LONG)
+    check("the longest value is exported whole, not truncated (%d >= %d bytes)" % (longest, longest_min),
+          longest >= longest_min)
     if T.name == "docker":
         docker_refuses_invalid_json()
     check("still serving, SIGTERM exits 0", T.stop() == 0, T.proc.output()[-2000:])
