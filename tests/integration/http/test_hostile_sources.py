@@ -3,10 +3,13 @@
 (tests/lib/abuse_targets.py): a cifs mount path in the recorded mountinfo; a Docker container name and image
 from the stand-in; a SnapRAID data disk name in a patched replay of the real status log; SMART IDENTIFY
 model/serial/firmware patched into the recorded ATA blob and a real NVMe Identify Controller, served under
-hostile file names (the device label). The exposition stays valid UTF-8 (common/metrics.c puts U+FFFD for each
-bad byte), escaped, and `promtool check metrics` clean; long values are passed whole (not truncated: the source
-bounds them: 64 KiB for cifs, docker, snapraid; SMART's fixed 40/20/8-byte fields, where the exporter turns
-every non-ASCII byte into a space, and NAME_MAX for a replay file name).
+hostile file names (the device label); every Pi-hole string that becomes a label (summary keys, upstreams, top
+domains and clients, the version) from the stand-in. The exposition stays valid UTF-8 (common/metrics.c puts
+U+FFFD for each bad byte), escaped, and `promtool check metrics` clean; long values are passed whole (not
+truncated: the source bounds them: 64 KiB for cifs, docker, snapraid, pihole; SMART's fixed 40/20/8-byte
+fields, where the exporter turns every byte outside printable ASCII into a space, and NAME_MAX for a replay
+file name). JSON that jansson refuses (docker, pihole: raw bad bytes, a lone surrogate escape, \\u0000) is a
+parse error, `<p>_up 0` counted with reason parse, and the exporter recovers.
 usage: test_hostile_sources.py --binary B --target NAME"""
 import argparse
 import json
@@ -114,6 +117,98 @@ def hostile_smart():
     return [ident_labels, 'device="ata\\"q\\\\b\ufffd\ufffd\ufffdxxx', 'device="nvme\\"q\\\\b\ufffd\ufffd\ufffdyyy'], 200
 
 
+# Pi-hole: every string the exporter turns into a label value (summary type/reply/status keys, upstream name and
+# ip, top domains, top client name and ip, the core version) holds a quote, a backslash, a newline, an
+# e-acute, U+2028 and an emoji (a surrogate pair when escaped); the top domain is 64 KiB. Valid JSON, half
+# with \u escapes (ensure_ascii), half raw UTF-8. What jansson refuses (a lone surrogate escape, raw bad bytes,
+# \u0000) is a parse error: pihole_refuses_invalid_json below.
+PH = 'h"q\\b\n\u00e9\u2028\U0001F600'
+
+
+def label_escape(v):
+    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def hostile_pihole():
+    from pihole_standin import V6_FILES
+    rel = {k.rsplit("/", 1)[1]: v for k, v in V6_FILES.items()}
+    orig = T.standin.read
+    summary = json.loads(orig(rel["summary"]))
+    q = summary["queries"]
+    q["types"]["T" + PH] = 5
+    q["replies"]["R" + PH] = 6
+    q["status"]["S" + PH] = 7
+    upstreams = json.loads(orig(rel["upstreams"]))
+    upstreams["upstreams"].append({"ip": "UPIP" + PH, "name": "UP" + PH, "port": 5353, "count": 9,
+                                  "statistics": {"response": 0.01, "variance": 0.0}})
+    domains = json.loads(orig(rel["top_domains"]))
+    domain = "DOM" + PH + "x" * LONG
+    domains["domains"].insert(0, {"domain": domain, "count": 99999})
+    clients = json.loads(orig(rel["top_clients"]))
+    clients["clients"].insert(0, {"ip": "CIP" + PH, "name": "CLI" + PH, "count": 99999})
+    version = json.loads(orig(rel["version"]))
+    version["version"]["core"]["local"]["version"] = "V" + PH
+    T.pihole_bodies = {
+        rel["summary"]: json.dumps(summary).encode(),                            # \u escapes
+        rel["upstreams"]: json.dumps(upstreams, ensure_ascii=False).encode(),     # raw UTF-8
+        rel["top_domains"]: json.dumps(domains).encode(),
+        rel["top_clients"]: json.dumps(clients, ensure_ascii=False).encode(),
+        rel["version"]: json.dumps(version, ensure_ascii=False).encode(),
+    }
+    T.pihole_rel = rel
+    T.standin.read = lambda r: T.pihole_bodies.get(r) or orig(r)
+    T.args.append("--pihole.top-count=100")
+    return ['type="%s"' % label_escape("T" + PH), 'type="%s"' % label_escape("R" + PH),
+            'status="%s"' % label_escape("S" + PH),
+            'destination="%s"' % label_escape("UP%s|UPIP%s#5353" % (PH, PH)),
+            'domain="%s"' % label_escape(domain), 'source="%s"' % label_escape("CLI%s|CIP%s" % (PH, PH)),
+            'version="%s"' % label_escape("V" + PH)], LONG
+
+
+def wait_scrape(regex, seconds=30):
+    """Polls the exporter until regex matches its scrape; returns the last scrape's text."""
+    deadline = time.monotonic() + seconds
+    while True:
+        text = http(T.port, timeout=15).text()
+        if re.search(regex, text, re.M) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
+def pihole_refuses_invalid_json():
+    """What jansson refuses: a lone surrogate escape (valid JSON syntax, not Unicode), raw bad bytes (not UTF-8)
+    and \\u0000 in a string. Each is a parse error (pihole_up 0, counted with reason parse), the scrape stays
+    valid and promtool-clean, and the target recovers when the answer is good again. Documented, not replaced."""
+    top = T.pihole_rel["top_domains"]
+    good = T.pihole_bodies[top]
+    errors = r'^pihole_collect_errors_total\{hostname="primary",reason="parse"\} (\d+)'
+    for what, bad in (("a lone surrogate escape \\udcff", good.replace(b"DOM", b"\\udcffDOM", 1)),
+                      ("raw bytes ff fe", good.replace(b"DOM", b"\xff\xfeDOM", 1)),
+                      ("an escaped NUL \\u0000", good.replace(b"DOM", b"\\u0000DOM", 1))):
+        text = wait_scrape(r'^pihole_up\{hostname="primary"\} 1$')
+        m = re.search(errors, text, re.M)
+        before = int(m.group(1)) if m else 0
+        T.pihole_bodies[top] = bad
+        text = wait_scrape(r'^pihole_up\{hostname="primary"\} 0$')
+        check("%s in the JSON: pihole_up 0" % what, re.search(r'^pihole_up\{hostname="primary"\} 0$', text, re.M),
+              text[-2000:])
+        m = re.search(errors, text, re.M)
+        check("counted as reason parse", m and int(m.group(1)) > before, m and m.group(0))
+        raw = http(T.port, timeout=15).body
+        try:
+            raw.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError as e:
+            valid = str(e)
+        check("exposition valid UTF-8 while refused", valid is True, valid)
+        promtool_check_metrics(raw.decode("utf-8", "replace"))
+        check("promtool clean while refused", True)
+        T.pihole_bodies[top] = good
+        text = wait_scrape(r'^pihole_up\{hostname="primary"\} 1$')
+        check("recovers (pihole_up 1) when the answer is good again",
+              re.search(r'^pihole_up\{hostname="primary"\} 1$', text, re.M), text[-2000:])
+
+
 def hostile_docker():
     """A container whose inspect has a name with bad bytes, a quote, a backslash and a newline, and a 64 KiB
     image (a stand-in sends what the real engine, which writes valid UTF-8, would not)."""
@@ -152,7 +247,7 @@ def docker_refuses_invalid_json():
 
 try:
     expect, longest_min = {"cifs": hostile_cifs, "docker": hostile_docker, "snapraid": hostile_snapraid,
-                           "smart": hostile_smart}[T.name]()
+                           "smart": hostile_smart, "pihole": hostile_pihole}[T.name]()
     expect = [expect] if isinstance(expect, str) else expect
     T.start(*(["--docker.resync-interval=1s"] if T.name == "docker" else []))   # docker: inspects again each second
     deadline = time.monotonic() + 20
@@ -184,6 +279,8 @@ try:
           longest >= longest_min)
     if T.name == "docker":
         docker_refuses_invalid_json()
+    if T.name == "pihole":
+        pihole_refuses_invalid_json()
     check("still serving, SIGTERM exits 0", T.stop() == 0, T.proc.output()[-2000:])
     log("PASS hostile sources %s (%d checks)" % (T.name, check.n))
 finally:
