@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """test_hostile_sources.py: invalid UTF-8, quotes, backslashes, newlines and long values arriving FROM A SOURCE
 (tests/lib/abuse_targets.py): a cifs mount path in the recorded mountinfo; a Docker container name and image
-from the stand-in; a SnapRAID data disk name in a patched replay of the real status log; SMART IDENTIFY
+from the stand-in; a SnapRAID data disk name in a patched replay of the real status log (64 KiB), then (root:
+tmpfs disks) the real snapraid with the longest name it accepts (4095 bytes); SMART IDENTIFY
 model/serial/firmware patched into the recorded ATA blob and a real NVMe Identify Controller, served under
 hostile file names (the device label); every Pi-hole string that becomes a label (summary keys, upstreams, top
 domains and clients, the version) from the stand-in. The exposition stays valid UTF-8 (common/metrics.c puts
@@ -15,6 +16,8 @@ import argparse
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import time
 
@@ -79,6 +82,64 @@ def ata_string(s, n):
     """An ATA IDENTIFY string field: padded with spaces to n bytes, each 16-bit word's bytes swapped."""
     s = s.ljust(n, b" ")
     return bytes(s[i ^ 1] for i in range(n))
+
+
+# The real snapraid (12.x and the Debian build here) takes any bytes but whitespace in a data disk name, writes
+# them raw into its summary:* log tags, and refuses a name of 4096 bytes or more ("Invalid 'data' name
+# specification"): SNAPRAID_REAL_DISK is the longest it accepts.
+SNAPRAID_REAL_DISK = b'd1"q\\b\xff\xfe\xc3' + b"x" * 4086
+MOUNTS = []
+
+
+def snapraid_real():
+    """The real snapraid on a small array of tmpfs disks (each its own device, as snapraid requires) whose data
+    disk has SNAPRAID_REAL_DISK as its name: synced, then the exporter runs the real `snapraid status`. Needs
+    root for the mounts; without it only the replay above has run (said in the log)."""
+    sr = shutil.which("snapraid")
+    if os.geteuid() != 0 or not sr:
+        log("real snapraid: not run (needs root for tmpfs mounts and snapraid on PATH); the replay covered it")
+        return
+    root = os.path.join(T.tmp, "array")
+    disks = {}
+    for d in ("data", "parity", "content1", "content2"):
+        disks[d] = os.path.join(root, d)
+        os.makedirs(disks[d])
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "homeops-hostile", disks[d]], check=True,
+                       timeout=30)
+        MOUNTS.append(disks[d])
+    with open(os.path.join(disks["data"], "file"), "wb") as f:
+        f.write(b"hostile\n" * 1000)
+    conf = os.path.join(root, "snapraid.conf").encode()
+    with open(conf, "wb") as f:
+        f.write(b"parity %s/snapraid.parity\ncontent %s/snapraid.content\ncontent %s/snapraid.content\n"
+                b"data %s %s/\n" % (os.fsencode(disks["parity"]), os.fsencode(disks["content1"]),
+                                     os.fsencode(disks["content2"]), SNAPRAID_REAL_DISK, os.fsencode(disks["data"])))
+    r = subprocess.run([sr, "-c", conf, "sync"], capture_output=True, timeout=120)
+    check("the real snapraid accepts the %d-byte hostile disk name (sync)" % len(SNAPRAID_REAL_DISK),
+          r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:])
+    T.proc.close()
+    T.args = ["--snapraid.path=" + sr, "--snapraid.config=" + os.fsdecode(conf), "--snapraid.timeout=60s"]
+    T.env.pop("SNAPRAID_REPLAY_DIR", None)
+    T.start()
+    want = 'disk="d1\\"q\\\\b\ufffd\ufffd\ufffd' + "x" * 4086 + '"'
+    deadline = time.monotonic() + 60
+    while True:
+        raw = http(T.port, timeout=30).body
+        text = raw.decode("utf-8", "replace")
+        if want in text or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    check("real snapraid: the hostile disk name arrived whole, escaped, bad bytes U+FFFD", want in text,
+          text[-3000:])
+    try:
+        raw.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError as e:
+        valid = str(e)
+    check("real snapraid: exposition is valid UTF-8", valid is True, valid)
+    promtool_check_metrics(text)
+    check("real snapraid: promtool check metrics clean", True)
+    check("real snapraid: SIGTERM exits 0", T.stop() == 0, T.proc.output()[-2000:])
 
 
 def hostile_smart():
@@ -282,6 +343,12 @@ try:
     if T.name == "pihole":
         pihole_refuses_invalid_json()
     check("still serving, SIGTERM exits 0", T.stop() == 0, T.proc.output()[-2000:])
+    if T.name == "snapraid":
+        snapraid_real()
     log("PASS hostile sources %s (%d checks)" % (T.name, check.n))
 finally:
+    if T.proc:
+        T.proc.close()   # stops it (by PID) before its disks go
+    for m in reversed(MOUNTS):
+        subprocess.run(["umount", m], timeout=30)
     T.close()
