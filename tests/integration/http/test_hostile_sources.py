@@ -13,6 +13,7 @@ file name). JSON that jansson refuses (docker, pihole: raw bad bytes, a lone sur
 parse error, `<p>_up 0` counted with reason parse, and the exporter recovers.
 usage: test_hostile_sources.py --binary B --target NAME"""
 import argparse
+import ctypes
 import json
 import os
 import re
@@ -94,11 +95,17 @@ MOUNTS = []
 def snapraid_real():
     """The real snapraid on a small array of tmpfs disks (each its own device, as snapraid requires) whose data
     disk has SNAPRAID_REAL_DISK as its name: synced, then the exporter runs the real `snapraid status`. Needs
-    root for the mounts; without it only the replay above has run (said in the log)."""
+    root for the mounts (in a private mount namespace); without it only the replay above has run (logged)."""
     sr = shutil.which("snapraid")
     if os.geteuid() != 0 or not sr:
         log("real snapraid: not run (needs root for tmpfs mounts and snapraid on PATH); the replay covered it")
         return
+    # a mount namespace of its own (private propagation): the disks are seen only by this process and its
+    # children (snapraid, the exporter) and vanish with it even if it is killed; unmounted in finally anyway
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x00020000) != 0:   # CLONE_NEWNS
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    subprocess.run(["mount", "--make-rprivate", "/"], check=True, timeout=30)
     root = os.path.join(T.tmp, "array")
     disks = {}
     for d in ("data", "parity", "content1", "content2"):
