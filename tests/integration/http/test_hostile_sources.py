@@ -335,9 +335,9 @@ try:
     except UnicodeDecodeError as e:
         valid = str(e)
     check("exposition is valid UTF-8", valid is True, valid)
-    for e in expect:   # (smart: the identity labels are on both disks, the ATA and the NVMe one)
+    for e in expect:
         check("the hostile value arrived escaped, bad bytes replaced: %s" % e[:80], e in text, text[-3000:])
-    if T.name == "smart":
+    if T.name == "smart":   # the identity labels on both disks, the ATA and the NVMe one
         check("the patched identity on both disks", text.count(expect[0]) == 2, text[-3000:])
     promtool_check_metrics(text)
     check("promtool check metrics clean", True)
