@@ -1,4 +1,4 @@
-/* clock.c: monotonic and wall-clock time as double seconds */
+/* clock.c: monotonic and wall-clock time as double seconds, and condition-wait deadlines */
 #include "common/clock.h"
 
 #include <errno.h>
@@ -31,4 +31,20 @@ void clock_sleep(double seconds)
 	ts.tv_nsec = (long)((seconds - floor(seconds)) * 1e9);
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+struct timespec clock_real_after(double seconds)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!(seconds > 0))
+		return ts;
+	double whole = floor(seconds);
+	ts.tv_sec += (time_t)whole;
+	ts.tv_nsec += (long)((seconds - whole) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
 }

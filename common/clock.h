@@ -1,4 +1,4 @@
-/* clock.h: monotonic and wall-clock time as double seconds */
+/* clock.h: monotonic and wall-clock time as double seconds, and condition-wait deadlines */
 #ifndef HOMEOPS_CLOCK_H
 #define HOMEOPS_CLOCK_H
 
@@ -8,5 +8,9 @@ double clock_mono(void);
 double clock_real(void);
 /* Sleeps for seconds (restarting on EINTR). */
 void clock_sleep(double seconds);
+
+struct timespec;
+/* The CLOCK_REALTIME instant seconds from now: the deadline pthread_cond_timedwait() takes. */
+struct timespec clock_real_after(double seconds);
 
 #endif

@@ -59,9 +59,7 @@ static void *engine_retention_main(void *arg)
 			more = gate_prune_step(e->gate, before, &cursor, GATE_STEP_BUCKETS, &pruned) && !e->stop_retention;
 			pthread_mutex_unlock(&e->lock);
 		} while (more);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 60;
+		struct timespec ts = clock_real_after(60);
 		pthread_mutex_lock(&e->lock);
 		if (!e->stop_retention)
 			pthread_cond_timedwait(&e->idle, &e->lock, &ts);
@@ -131,13 +129,7 @@ void engine_shutdown(struct engine *e, double grace)
 		log_info("engine", "waiting for running playbooks", "running", buf);
 	}
 	while (e->nrunning > 0 && clock_mono() < deadline) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = clock_real_after(0.1);
 		pthread_cond_timedwait(&e->idle, &e->lock, &ts);
 	}
 	for (struct job *j = e->running; j; j = j->next) {

@@ -124,11 +124,7 @@ static int engine_exec_retrying(struct engine *e, struct job *j, bool is_end, in
 		pthread_mutex_lock(&e->lock);
 		bool give_up = e->stop_workers && (!is_end || j->cancel_reason);
 		if (!give_up) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			double t = (double)ts.tv_sec + ts.tv_nsec / 1e9 + wait;
-			ts.tv_sec = (time_t)t;
-			ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+			struct timespec ts = clock_real_after(wait);
 			pthread_cond_timedwait(&e->cond, &e->lock, &ts);
 		}
 		pthread_mutex_unlock(&e->lock);

@@ -59,11 +59,7 @@ static int outbox_result_apply(struct store *st, void *arg)
 static bool outbox_sleep(struct outbox_worker *w, double secs)
 {
 	struct outbox *ob = w->ob;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	double t = (double)ts.tv_sec + ts.tv_nsec / 1e9 + secs;
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	struct timespec ts = clock_real_after(secs);
 	pthread_mutex_lock(&ob->lock);
 	if (!w->stop)
 		pthread_cond_timedwait(&ob->cond, &ob->lock, &ts);
@@ -170,11 +166,7 @@ static void *outbox_worker_main(void *arg)
 			wait = 60;
 		if (wait < 0.01)
 			wait = 0.01;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		double t = (double)ts.tv_sec + ts.tv_nsec / 1e9 + wait;
-		ts.tv_sec = (time_t)t;
-		ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+		struct timespec ts = clock_real_after(wait);
 		pthread_mutex_lock(&ob->lock);
 		while (!w->stop && ob->generation == gen)
 			if (pthread_cond_timedwait(&ob->cond, &ob->lock, &ts) == ETIMEDOUT)

@@ -239,9 +239,7 @@ static void *store_checkpointer_main(void *arg)
 			}
 			/* commits made during the last checkpoint are still only in the WAL: when the writer
 			 * has gone quiet (so store_finish_checkpoint() will not run), copy them too */
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
+			struct timespec ts = clock_real_after(1);
 			if (pthread_cond_timedwait(&st->ckcond, &st->lock, &ts) == ETIMEDOUT) {
 				idle = true;
 				break;

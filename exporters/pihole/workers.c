@@ -130,13 +130,7 @@ void ph_workers_wait_first(struct ph_workers *w, double timeout, bool (*stopping
 	ph_workers_start(w);
 	pthread_mutex_lock(&w->lock);
 	while (w->first_done < w->n && clock_mono() < until && !(stopping && stopping(stop_arg))) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = clock_real_after(0.1);
 		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
 	}
 	pthread_mutex_unlock(&w->lock);

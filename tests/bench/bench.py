@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from homeops_test import Proc, free_port, http, memory_kib, start_exporter, wait_port  # noqa: E402
+import procstat as ps  # noqa: E402
 
 
 def mem(pid):
@@ -144,7 +145,7 @@ def compare(name, ex_pid, ex_port, seconds=5, conns=8, repeat=3, tmp=None, log=p
         for label, port, pids in servers:
             uss = sum(mem(p)[0] for p in pids)
             rss = sum(mem(p)[1] for p in pids)
-            row = {"uss_mib": uss, "rss_mib": rss, "bytes": len(http(port).body)}
+            row = {"uss_mib": uss, "rss_mib": rss, "dirty_mib": ps.dirty_mib(pids), "bytes": len(http(port).body)}
             for enc in ("plain", "gzip"):
                 rr = runs[label][enc]
                 row[enc] = {"rps": _median(rr, "rps"), "p50_ms": _median(rr, "p50_ms"), "p99_ms": _median(rr, "p99_ms"),

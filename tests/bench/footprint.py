@@ -111,6 +111,7 @@ def window(pids_by_name, seconds, scrape=None):
     for n, p in pids_by_name.items():
         r = s0[n].rates(ps.Sample(p))
         r["uss_mib"], r["rss_mib"] = ps.mem_mib(p)
+        r["dirty_mib"] = ps.dirty_mib(p)
         r["threads"] = sum(ps.threads(x) for x in p)
         out[n] = r
     return out
@@ -290,41 +291,43 @@ def section(a, tmp, fx, say, table, verdict):
         f"{SCRAPE_EVERY} s). CPU from /proc/PID/stat utime+stime, wake-ups = voluntary + involuntary context "
         "switches summed over /proc/PID/task/*; 'sched' = the same CPU from /proc/PID/task/*/schedstat (ns). Load " + f"{load0} → {load1}.")
     say()
-    rows, tot = [], {"uss_mib": 0, "rss_mib": 0, "q": 0, "s": 0, "qw": 0, "sw": 0}
+    rows, tot = [], {"uss_mib": 0, "rss_mib": 0, "dirty_mib": 0, "q": 0, "s": 0, "qw": 0, "sw": 0}
     for n in quiet:
         q, s = quiet[n], scraped[n]
-        rows.append([n, f"{q['uss_mib']:.2f}", f"{q['rss_mib']:.2f}", q["threads"], f"{q['cpu_s_per_hour']:.2f}",
+        rows.append([n, f"{q['uss_mib']:.2f}", f"{q['dirty_mib']:.2f}", f"{q['rss_mib']:.2f}", q["threads"], f"{q['cpu_s_per_hour']:.2f}",
                      f"{q['sched_cpu_s_per_hour']:.3f}", f"{q['wakeups_per_s']:.2f}", collections.get(n, "-"),
                      f"{s['cpu_s_per_hour']:.2f}", f"{s['wakeups_per_s']:.2f}"])
         tot["qs"] = tot.get("qs", 0) + q["sched_cpu_s_per_hour"]
         tot["uss_mib"] += q["uss_mib"]
+        tot["dirty_mib"] += q["dirty_mib"]
         tot["rss_mib"] += q["rss_mib"]
         tot["q"] += q["cpu_s_per_hour"]
         tot["s"] += s["cpu_s_per_hour"]
         tot["qw"] += q["wakeups_per_s"]
         tot["sw"] += s["wakeups_per_s"]
-    rows.append(["**suite total**", f"**{tot['uss_mib']:.2f}**", f"{tot['rss_mib']:.2f}", "",
+    rows.append(["**suite total**", f"**{tot['uss_mib']:.2f}**", f"{tot['dirty_mib']:.2f}", f"{tot['rss_mib']:.2f}", "",
                  f"**{tot['q']:.2f}**", f"**{tot['qs']:.3f}**", f"{tot['qw']:.2f}", "", f"{tot['s']:.2f}",
                  f"{tot['sw']:.2f}"])
-    arows, atot = [], {"uss_mib": 0, "rss_mib": 0, "q": 0, "s": 0, "qw": 0, "sw": 0}
+    arows, atot = [], {"uss_mib": 0, "rss_mib": 0, "dirty_mib": 0, "q": 0, "s": 0, "qw": 0, "sw": 0}
     for n in aquiet:
         q, s = aquiet[n], ascraped[n]
-        arows.append([n, f"{q['uss_mib']:.2f}", f"{q['rss_mib']:.2f}", q["threads"], f"{q['cpu_s_per_hour']:.2f}",
+        arows.append([n, f"{q['uss_mib']:.2f}", f"{q['dirty_mib']:.2f}", f"{q['rss_mib']:.2f}", q["threads"], f"{q['cpu_s_per_hour']:.2f}",
                       f"{q['sched_cpu_s_per_hour']:.3f}", f"{q['wakeups_per_s']:.2f}", "-",
                       f"{s['cpu_s_per_hour']:.2f}", f"{s['wakeups_per_s']:.2f}"])
-        for k, v in (("uss_mib", q["uss_mib"]), ("rss_mib", q["rss_mib"]), ("q", q["cpu_s_per_hour"]),
+        for k, v in (("uss_mib", q["uss_mib"]), ("dirty_mib", q["dirty_mib"]), ("rss_mib", q["rss_mib"]), ("q", q["cpu_s_per_hour"]),
                      ("s", s["cpu_s_per_hour"]), ("qw", q["wakeups_per_s"]), ("sw", s["wakeups_per_s"])):
             atot[k] += v
     if sm:
         per_hour = sm["cpu_s"] * 4   # its timer: OnUnitActiveSec=15min
         arows.append([f"smartmon.sh textfile script (timer, 15 min; {sm['disks']} disk(s) seen here)",
-                      "0 between runs", f"{sm['maxrss_mib']:.1f} peak", "-", f"{per_hour:.2f}", "-", "-",
+                      "0 between runs", "-", f"{sm['maxrss_mib']:.1f} peak", "-", f"{per_hour:.2f}", "-", "-",
                       f"{sm['cpu_s']:.2f} s/run", f"{per_hour:.2f}", "-"])
         atot["q"] += per_hour
         atot["s"] += per_hour
-    arows.append(["**alternatives total**", f"**{atot['uss_mib']:.2f}**", f"{atot['rss_mib']:.2f}", "",
+    arows.append(["**alternatives total**", f"**{atot['uss_mib']:.2f}**", f"{atot['dirty_mib']:.2f}",
+                  f"{atot['rss_mib']:.2f}", "",
                   f"**{atot['q']:.2f}**", "", f"{atot['qw']:.2f}", "", f"{atot['s']:.2f}", f"{atot['sw']:.2f}"])
-    table(["daemon", "USS MiB", "RSS MiB", "threads", "quiet CPU s/h (stat)", "quiet CPU s/h (sched)",
+    table(["daemon", "USS MiB", "private dirty MiB", "RSS MiB", "threads", "quiet CPU s/h (stat)", "quiet CPU s/h (sched)",
            "quiet wake-ups/s", "collections in quiet", "scraped CPU s/h", "scraped wake-ups/s"], rows + arows)
     say("Wake-ups per second in the quiet window by thread name (the suite): " + "; ".join(
         f"{n}: " + ", ".join(f"{k} {v}" for k, v in quiet[n]["wakeups_per_s_by_thread"].items()) for n in quiet) + ".")

@@ -101,6 +101,26 @@ def tree(pid):
     return out
 
 
+def private_dirty_kib(pid):
+    """Private_Dirty of pid in KiB (smaps_rollup): the pages only this process can hold - heap, stacks,
+    written data, relocated read-only data. USS adds Private_Clean: pages read from a file (a shared
+    library's code) that count as private only while no other process maps that library, so one
+    process's USS depends on what else runs on the machine; this part does not. 0 when gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Private_Dirty:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0
+
+
+def dirty_mib(pids):
+    """Private_Dirty MiB summed over pids."""
+    return sum(private_dirty_kib(p) for p in pids) / 1024.0
+
+
 def mem_mib(pids):
     """(USS MiB, RSS MiB) summed over pids."""
     u = r = 0
@@ -174,3 +194,22 @@ def machine():
 
 def load():
     return "%.2f %.2f %.2f" % os.getloadavg()
+
+
+def _cpu_idle_total():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[3] + v[4], sum(v)   # idle + iowait, all
+
+
+def wait_quiet(max_seconds=180, idle_share=0.85, run=3):
+    """Waits until the machine's CPUs were at least idle_share idle for run consecutive seconds (what an
+    earlier section started - 200 containers being removed - has ended), at most max_seconds. Returns
+    the seconds waited. The load average lags by minutes; /proc/stat does not."""
+    t0, ok = time.monotonic(), 0
+    while time.monotonic() - t0 < max_seconds and ok < run:
+        i0, a0 = _cpu_idle_total()
+        time.sleep(1)
+        i1, a1 = _cpu_idle_total()
+        ok = ok + 1 if a1 > a0 and (i1 - i0) / (a1 - a0) >= idle_share else 0
+    return time.monotonic() - t0

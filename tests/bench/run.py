@@ -110,13 +110,19 @@ def section_serving(a, tmp, fx):
                      f"{f2(h['plain']['p50_ms'], '%.3f')} / {f2(h['plain']['p99_ms'], '%.3f')}",
                      f"{f2(n['plain']['p50_ms'], '%.3f')} / {f2(n['plain']['p99_ms'], '%.3f')}",
                      f"{f2(ne['plain']['p50_ms'], '%.3f')} / {f2(ne['plain']['p99_ms'], '%.3f')}",
-                     f"{h['uss_mib']:.2f} / {h['rss_mib']:.2f}", f"{n['uss_mib']:.2f}", f"{ne['uss_mib']:.2f}",
+                     f"{h['uss_mib']:.2f} / {h.get('dirty_mib', 0):.2f} / {h['rss_mib']:.2f}",
+                     f"{n['uss_mib']:.2f}", f"{ne['uss_mib']:.2f}",
                      f"{r['load_before']} → {r['load_after']}"])
     say("Requests/s (median); ratios are ours/peer; p50/p99 in ms (plain); memory in MiB (nginx: master + worker).")
     say()
     table(["exporter", "body B / gzip B", "ours", "nginx", "node_exp", "/nginx", "/node_exp",
            "ours gz", "nginx gz", "node_exp gz", "gz /nginx", "gz /node_exp", "ours p50/p99", "nginx p50/p99",
-           "node_exp p50/p99", "ours USS/RSS", "nginx USS", "node_exp USS", "load 1/5/15 before → after"], rows)
+           "node_exp p50/p99", "ours USS / private dirty / RSS", "nginx USS", "node_exp USS", "load 1/5/15 before → after"], rows)
+    say("Private dirty (smaps_rollup Private_Dirty) is the part of USS that is the exporter's own: heap, stacks, "
+        "written and relocated data. The rest of USS is Private_Clean, pages of shared libraries' code "
+        "(libgnutls, libp11-kit, libcurl...) that count as private only while no other process on the machine maps "
+        "the same library: the same binary shows ~1 MiB more USS on a quiet machine than on a busy one.")
+    say()
     say("Targets: ≥ 1.5× nginx for bodies ≤ 20 KB, ≥ 1.0× above; p99 ≤ nginx's; USS ≤ 2 MiB idle.")
     say()
     table(["exporter", "throughput vs nginx (plain)", "throughput vs nginx (gzip)", "p99 vs nginx (plain)",
@@ -133,7 +139,7 @@ def serving_targets(r):
     return {"rps": (r["plain_vs_nginx"] >= need, f"{r['plain_vs_nginx']:.2f}x vs ≥ {need}x"),
             "gzip": (r["gzip_vs_nginx"] >= need, f"{r['gzip_vs_nginx']:.2f}x vs ≥ {need}x"),
             "p99": (h99 <= n99, f"{h99:.3f} vs {n99:.3f} ms"),
-            "uss": (uss <= 2.0, f"{uss:.2f} vs ≤ 2 MiB")}
+            "uss": (uss <= 2.0, f"{uss:.2f} vs ≤ 2 MiB; private dirty {s['homeops'].get('dirty_mib', 0):.2f}")}
 
 
 def profile_serving_miss(a, label, name, pid, port, r):
@@ -246,6 +252,7 @@ def section_receiver(a, tmp, fx):
                             connections=[1, 8, 16, 32], seconds=a.seconds, repeat=a.repeat, burst=10000,
                             burst_connections=16, with_playbook=False, playbook_burst=0)
     template, source = rb.load_template(tmp)
+    quiet_wait = ps.wait_quiet()
     fs_lat = fsync_latency(tmp)
     load0 = ps.load()
     res = {"payload": source}
@@ -257,8 +264,9 @@ def section_receiver(a, tmp, fx):
         f"both. Receiver: SQLite WAL, synchronous=FULL, answered after the fsync'd group commit, --dry-run "
         f"(stored, routed, run recorded). webhook 2.8.0: one hook running /bin/true. {a.seconds} s per row, "
         f"median of {a.repeat}; store on {a.dir} ({fs_lat['fstype']}: write+fsync of 4 KiB takes p50 "
-        f"{fs_lat['p50_ms']:.2f} ms, p99 {fs_lat['p99_ms']:.2f} ms over 50 tries just before). Load {load0} → "
-        f"{res['load'][1]}.")
+        f"{fs_lat['p50_ms']:.2f} ms, p99 {fs_lat['p99_ms']:.2f} ms over 50 tries just before). Started after "
+        f"{quiet_wait:.0f} s of waiting for the CPUs to be ≥ 85% idle for 3 s (the scaling section's containers "
+        f"being removed); load {load0} → {res['load'][1]}.")
     say()
     table(["connections", "receiver alerts/s", "p50 / p99 ms", "webhook req/s", "p50 / p99 ms", "receiver/webhook"],
           [[x["connections"], f"{x['accepted_per_s']:.0f}", f"{f2(x['p50_ms'])} / {f2(x['p99_ms'])}",

@@ -35,6 +35,15 @@ T = Target(args.target, args.binary, interval="200ms")
 LONG = 64 * 1024
 
 
+def utf8_problem(raw):
+    """None when the bytes are valid UTF-8, else where they are not."""
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError as e:
+        return str(e)
+
+
 def hostile_cifs():
     # a mount point of 64 KiB: broken UTF-8, an octal-escaped newline and backslash, a quote; a broken share name
     point = b"/mnt/" + (b"a\xff\xfe\\012\\134\"\xc3" * (LONG // 16))[:LONG]
@@ -138,12 +147,8 @@ def snapraid_real():
         time.sleep(0.3)
     check("real snapraid: the hostile disk name arrived whole, escaped, bad bytes U+FFFD", want in text,
           text[-3000:])
-    try:
-        raw.decode("utf-8")
-        valid = True
-    except UnicodeDecodeError as e:
-        valid = str(e)
-    check("real snapraid: exposition is valid UTF-8", valid is True, valid)
+    bad = utf8_problem(raw)
+    check("real snapraid: exposition is valid UTF-8", bad is None, bad)
     promtool_check_metrics(text)
     check("real snapraid: promtool check metrics clean", True)
     check("real snapraid: SIGTERM exits 0", T.stop() == 0, T.proc.output()[-2000:])
@@ -263,12 +268,8 @@ def pihole_refuses_invalid_json():
         m = re.search(errors, text, re.M)
         check("counted as reason parse", m and int(m.group(1)) > before, m and m.group(0))
         raw = http(T.port, timeout=15).body
-        try:
-            raw.decode("utf-8")
-            valid = True
-        except UnicodeDecodeError as e:
-            valid = str(e)
-        check("exposition valid UTF-8 while refused", valid is True, valid)
+        bad = utf8_problem(raw)
+        check("exposition valid UTF-8 while refused", bad is None, bad)
         promtool_check_metrics(raw.decode("utf-8", "replace"))
         check("promtool clean while refused", True)
         T.pihole_bodies[top] = good
@@ -329,12 +330,8 @@ try:
         time.sleep(0.2)
     log("scrape: %d bytes; families with U+FFFD: %s" % (len(raw), sorted({ln.split("{")[0] for ln in text.splitlines()
                                                                          if "\ufffd" in ln})))
-    try:
-        raw.decode("utf-8")
-        valid = True
-    except UnicodeDecodeError as e:
-        valid = str(e)
-    check("exposition is valid UTF-8", valid is True, valid)
+    bad = utf8_problem(raw)
+    check("exposition is valid UTF-8", bad is None, bad)
     for e in expect:
         check("the hostile value arrived escaped, bad bytes replaced: %s" % e[:80], e in text, text[-3000:])
     if T.name == "smart":   # the identity labels on both disks, the ATA and the NVMe one
