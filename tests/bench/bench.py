@@ -16,6 +16,7 @@ import gzip as gz
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -32,15 +33,27 @@ def mem(pid):
     return uss / 1024.0, rss / 1024.0
 
 
-def wrk(port, path, seconds, conns, gzip=False):
+def wrk(port, path, seconds, conns, gzip=False, pids=()):
+    """One wrk run. With the server's pids, also the CPU it spent per request and how busy it and wrk were
+    (share of one core): on 2 cores wrk -t1 is one core, and when it is the busy one, requests/s measure
+    the client; CPU per request still measures the server."""
     argv = ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}{path}"]
     if gzip:
         argv[1:1] = ["-H", "Accept-Encoding: gzip"]
+    cpu0 = sum(ps.sched_seconds(p) for p in pids)
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60).stdout
+    wall = time.monotonic() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(ps.sched_seconds(p) for p in pids) - cpu0
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not m:
         raise RuntimeError("cannot parse wrk output:\n" + out)
     rps = float(m.group(1))
+    n = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", out)
+    nreq = int(n.group(1)) if n else 0
+    client = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
 
     def pct(p):
         m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", out, re.M)
@@ -51,7 +64,9 @@ def wrk(port, path, seconds, conns, gzip=False):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     err = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {"rps": rps, "p50_ms": pct(50), "p99_ms": pct(99), "non2xx": int(non2xx.group(1)) if non2xx else 0,
-            "socket_errors": sum(int(x) for x in err.groups()) if err else 0}
+            "socket_errors": sum(int(x) for x in err.groups()) if err else 0,
+            "cpu_us_per_req": cpu * 1e6 / nreq if pids and nreq else None,
+            "server_busy": cpu / wall if pids else None, "client_busy": client / wall}
 
 
 def start_nginx(d, body_path):
@@ -131,8 +146,8 @@ def compare(name, ex_pid, ex_port, seconds=5, conns=8, repeat=3, tmp=None, log=p
             wrk(port, "/metrics", 1, conns)   # warm-up
         for _ in range(repeat):
             for enc in ("plain", "gzip"):
-                for label, port, _ in servers:
-                    r = wrk(port, "/metrics", seconds, conns, gzip=(enc == "gzip"))
+                for label, port, pids in servers:
+                    r = wrk(port, "/metrics", seconds, conns, gzip=(enc == "gzip"), pids=pids)
                     r["load1"] = os.getloadavg()[0]
                     if r["non2xx"]:
                         raise RuntimeError(f"{name}: {label} answered {r['non2xx']} errors during the benchmark")
@@ -149,6 +164,8 @@ def compare(name, ex_pid, ex_port, seconds=5, conns=8, repeat=3, tmp=None, log=p
             for enc in ("plain", "gzip"):
                 rr = runs[label][enc]
                 row[enc] = {"rps": _median(rr, "rps"), "p50_ms": _median(rr, "p50_ms"), "p99_ms": _median(rr, "p99_ms"),
+                            "cpu_us_per_req": _median(rr, "cpu_us_per_req"), "server_busy": _median(rr, "server_busy"),
+                            "client_busy": _median(rr, "client_busy"),
                             "all_rps": [r["rps"] for r in rr], "load1": [r["load1"] for r in rr]}
             rows[label] = row
         res = {"exporter": name, "body_bytes": len(body), "gzip_bytes": gz_bytes, "servers": rows,
@@ -157,6 +174,8 @@ def compare(name, ex_pid, ex_port, seconds=5, conns=8, repeat=3, tmp=None, log=p
             h = rows["homeops"][enc]
             res[f"{enc}_vs_nginx"] = h["rps"] / rows["nginx"][enc]["rps"]
             res[f"{enc}_vs_node_exporter"] = h["rps"] / rows["node_exporter"][enc]["rps"]
+            # server efficiency: the peer's CPU per request over ours (> 1: ours costs less per scrape)
+            res[f"{enc}_cpu_vs_nginx"] = rows["nginx"][enc]["cpu_us_per_req"] / h["cpu_us_per_req"]
         return res
     finally:
         for p in procs:
@@ -167,12 +186,15 @@ def compare(name, ex_pid, ex_port, seconds=5, conns=8, repeat=3, tmp=None, log=p
 def print_compare(res, log=print):
     log(f"\n== {res['exporter']}: {res['body_bytes']} bytes (gzip {res['gzip_bytes']}), wrk -t1 "
         f"-c{res['connections']} -d{res['seconds']}s, median of {res['repeat']} ==")
-    log(f"{'server':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'gz req/s':>10}{'gz p99':>9}{'USS MiB':>9}"
-        f"{'RSS MiB':>9}{'body B':>9}")
+    log(f"{'server':<15}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'us CPU/req':>11}{'busy':>6}{'wrk':>6}"
+        f"{'gz req/s':>10}{'gz p99':>9}{'USS MiB':>9}{'RSS MiB':>9}{'body B':>9}")
     for label, r in res["servers"].items():
         log(f"{label:<15}{r['plain']['rps']:>10.0f}{r['plain']['p50_ms'] or 0:>9.3f}{r['plain']['p99_ms'] or 0:>9.3f}"
+            f"{r['plain']['cpu_us_per_req'] or 0:>11.1f}{(r['plain']['server_busy'] or 0) * 100:>5.0f}%"
+            f"{r['plain']['client_busy'] * 100:>5.0f}%"
             f"{r['gzip']['rps']:>10.0f}{r['gzip']['p99_ms'] or 0:>9.3f}{r['uss_mib']:>9.2f}{r['rss_mib']:>9.2f}"
             f"{r['bytes']:>9}")
+    log(f"CPU per request, nginx/ours: plain {res['plain_cpu_vs_nginx']:.2f}, gzip {res['gzip_cpu_vs_nginx']:.2f}")
     log(f"ratios ours/nginx: plain {res['plain_vs_nginx']:.2f}, gzip {res['gzip_vs_nginx']:.2f}; "
         f"ours/node_exporter: plain {res['plain_vs_node_exporter']:.2f}, gzip {res['gzip_vs_node_exporter']:.2f}")
 
