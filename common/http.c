@@ -380,6 +380,7 @@ static void http_auth_done(void *arg, enum http_guard_auth res)
 	req->auth_result = res;
 	req->auth_known = true;
 	req->state = REQ_AUTHED;
+	http_guard_conn_hold(req->srv->guard, req->gconn, false, clock_mono());
 	MHD_resume_connection(req->conn);
 }
 
@@ -411,6 +412,7 @@ static bool http_preauth(struct http_request *req, MHD_RESULT_T *ret)
 			if (!http_req_has_body(req))
 				http_guard_conn_received(req->srv->guard, req->gconn);
 			req->state = REQ_AUTHING;
+			http_guard_conn_hold(req->srv->guard, req->gconn, true, clock_mono());
 			MHD_suspend_connection(req->conn);
 			http_guard_auth_submit(req->srv->guard, job, http_auth_done, req);
 			*ret = MHD_YES;

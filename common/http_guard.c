@@ -1,15 +1,23 @@
-/* http_guard.c: admission control and deadlines for common/http: request deadlines (sweeper), requests in service, Host check, throttled password checks, security headers */
+/* http_guard.c: admission control and deadlines for common/http: request deadlines and half-closed requests (sweeper), requests in service, Host check, throttled password checks, security headers */
 #include "common/http_guard.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
+#include <linux/sockios.h>
 #include <math.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/netaddr.h"
@@ -34,6 +42,9 @@ struct http_guard_conn {
 	struct http_guard_conn *prev, *next;
 	int fd;
 	double since;                 /* when the connection became ready for its current request */
+	double resumed;               /* when the server last let go of it (http_guard_conn_hold false) */
+	double peer_closed;           /* when the peer was seen to shut its side; 0 = not seen */
+	bool held;                    /* the server holds it (a password check): not waiting on the client */
 	enum guard_conn_state state;
 };
 
@@ -56,8 +67,10 @@ struct http_guard {
 	pthread_t sweeper;
 	bool sweeper_started, stop;
 	struct http_guard *next_started;   /* the started guards, whose sweepers run held-back trims */
-	pthread_cond_t wake;
+	int ep;                       /* epoll: every connection's peer shutdown (EPOLLRDHUP), and wake_fd */
+	int wake_fd;                  /* eventfd: wakes the sweeper to recompute when it sleeps */
 	double sweep_at;              /* when the sleeping sweeper wakes (lock); HUGE_VAL: only when told */
+	size_t half_closed_total;
 
 	pthread_mutex_t auth_lock;    /* caches and address table */
 	bool bcrypt_busy;             /* one bcrypt at a time (auth_lock) */
@@ -86,12 +99,27 @@ struct http_guard *http_guard_new(const struct http_guard_options *o)
 	pthread_mutex_init(&g->auth_lock, NULL);
 	pthread_cond_init(&g->auth_wake, NULL);
 	pthread_cond_init(&g->auth_idle, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	/* the sweeper sleeps on these; without them (out of descriptors) http_guard_start fails */
+	g->ep = epoll_create1(EPOLL_CLOEXEC);
+	g->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = -1 };
+	if (g->ep < 0 || g->wake_fd < 0 || epoll_ctl(g->ep, EPOLL_CTL_ADD, g->wake_fd, &ev) != 0) {
+		if (g->ep >= 0)
+			close(g->ep);
+		if (g->wake_fd >= 0)
+			close(g->wake_fd);
+		g->ep = g->wake_fd = -1;
+	}
 	return g;
+}
+
+/* Wakes the sweeper so that it recomputes when to wake next (any thread, any lock). */
+static void guard_wake(struct http_guard *g)
+{
+	uint64_t one = 1;
+	if (g->wake_fd >= 0 && write(g->wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is full, the sweeper is woken anyway */
+	}
 }
 
 static pthread_mutex_t guard_trim_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -111,48 +139,106 @@ static double guard_trim_due(void)
 	return due;
 }
 
-/* The earliest request deadline of a connection waiting for its request (lock held); HUGE_VAL: none. */
+/* When a connection whose peer shut its side is checked: the grace after the later of that and the
+ * server's last step on it (a request that arrived whole just before its FIN is being parsed). */
+static double guard_half_close_check_at(const struct http_guard_conn *c)
+{
+	double at = c->peer_closed;
+	if (c->since > at)
+		at = c->since;
+	if (c->resumed > at)
+		at = c->resumed;
+	return at + HTTP_GUARD_HALF_CLOSE_GRACE;
+}
+
+/* The earliest request deadline or half-close check of a connection waiting for its request (lock
+ * held); HUGE_VAL: none. */
 static double guard_next_deadline_locked(const struct http_guard *g)
 {
 	double next = HUGE_VAL;
-	if (g->o.request_timeout <= 0)
-		return next;
-	for (const struct http_guard_conn *c = g->conns; c; c = c->next)
-		if (c->state == CONN_WAITING && c->since + g->o.request_timeout < next)
+	for (const struct http_guard_conn *c = g->conns; c; c = c->next) {
+		if (c->state != CONN_WAITING)
+			continue;
+		if (g->o.request_timeout > 0 && c->since + g->o.request_timeout < next)
 			next = c->since + g->o.request_timeout;
+		if (c->peer_closed > 0 && !c->held && guard_half_close_check_at(c) < next)
+			next = guard_half_close_check_at(c);
+	}
 	return next;
 }
 
+/* Notes the peer shutdowns among evs (lock held): a hint, verified on the socket before acting. */
+static size_t guard_note_events_locked(struct http_guard *g, const struct epoll_event *evs, int n, double now)
+{
+	size_t noted = 0;
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.fd < 0) {
+			uint64_t v;
+			if (read(g->wake_fd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: already drained */
+			}
+			continue;
+		}
+		for (struct http_guard_conn *c = g->conns; c; c = c->next)
+			if (c->fd == evs[i].data.fd) {
+				if (c->peer_closed == 0) {
+					c->peer_closed = now;
+					noted++;
+				}
+				break;
+			}
+	}
+	return noted;
+}
+
+size_t http_guard_collect(struct http_guard *g, int timeout_ms, double now)
+{
+	struct epoll_event evs[64];
+	if (g->ep < 0)
+		return 0;
+	int n = epoll_wait(g->ep, evs, 64, timeout_ms);
+	if (n <= 0)
+		return 0;
+	pthread_mutex_lock(&g->lock);
+	size_t noted = guard_note_events_locked(g, evs, n, now);
+	pthread_mutex_unlock(&g->lock);
+	return noted;
+}
+
 /*
- * Sleeps until the earliest request deadline (or a held-back trim), not on a period: with no
- * connection waiting it sleeps until one arrives (http_guard_conn_started/_idle wake it when
- * their deadline comes before the one it sleeps until), so an idle server never wakes.
+ * Sleeps until the earliest request deadline or half-close check (or a held-back trim), not on a
+ * period: with no connection waiting it sleeps until one arrives (http_guard_conn_started/_idle wake
+ * it when their deadline comes before the one it sleeps until) or a peer shuts its side, so an idle
+ * server never wakes.
  */
 static void *guard_sweeper(void *arg)
 {
 	struct http_guard *g = arg;
+	struct epoll_event evs[64];
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
 		double next = guard_next_deadline_locked(g);
 		double trim = guard_trim_due();
 		if (trim < next)
 			next = trim;
-		if (next > clock_mono()) {
-			g->sweep_at = next;
-			if (next == HUGE_VAL) {
-				pthread_cond_wait(&g->wake, &g->lock);
-			} else {
-				struct timespec ts;
-				double at = next + GUARD_SWEEP_SLACK;
-				ts.tv_sec = (time_t)at;
-				ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
-				pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+		double now = clock_mono();
+		if (next > now) {
+			int ms = -1;
+			if (next != HUGE_VAL) {
+				double wait = (next - now + GUARD_SWEEP_SLACK) * 1000.0;
+				ms = wait > INT_MAX / 2 ? INT_MAX / 2 : (int)ceil(wait);
 			}
+			g->sweep_at = next;
+			pthread_mutex_unlock(&g->lock);
+			int n = epoll_wait(g->ep, evs, 64, ms);
+			pthread_mutex_lock(&g->lock);
 			g->sweep_at = 0;
+			if (n > 0)
+				guard_note_events_locked(g, evs, n, clock_mono());
 			continue;   /* woken early or on time: recompute (a new deadline may be earlier) */
 		}
 		pthread_mutex_unlock(&g->lock);
-		http_guard_sweep(g, clock_mono());
+		http_guard_sweep(g, now);
 		guard_trim(false);
 		pthread_mutex_lock(&g->lock);
 	}
@@ -165,13 +251,15 @@ static void *guard_sweeper(void *arg)
 static void guard_deadline_added_locked(struct http_guard *g, double since)
 {
 	if (g->o.request_timeout > 0 && since + g->o.request_timeout < g->sweep_at)
-		pthread_cond_signal(&g->wake);
+		guard_wake(g);
 }
 
 int http_guard_start(struct http_guard *g)
 {
 	if (g->sweeper_started)
 		return 0;
+	if (g->ep < 0)
+		return -1;
 	if (pthread_create(&g->sweeper, NULL, guard_sweeper, g) != 0)
 		return -1;
 	g->sweeper_started = true;
@@ -206,7 +294,7 @@ void http_guard_free(struct http_guard *g)
 		pthread_mutex_unlock(&guard_started_lock);
 		pthread_mutex_lock(&g->lock);
 		g->stop = true;
-		pthread_cond_signal(&g->wake);
+		guard_wake(g);
 		pthread_mutex_unlock(&g->lock);
 		pthread_join(g->sweeper, NULL);
 	}
@@ -224,7 +312,10 @@ void http_guard_free(struct http_guard *g)
 		free(c);
 	}
 	strlist_clear(&g->allowed);
-	pthread_cond_destroy(&g->wake);
+	if (g->ep >= 0)
+		close(g->ep);
+	if (g->wake_fd >= 0)
+		close(g->wake_fd);
 	pthread_mutex_destroy(&g->lock);
 	pthread_mutex_destroy(&g->auth_lock);
 	pthread_cond_destroy(&g->auth_wake);
@@ -241,6 +332,13 @@ struct http_guard_conn *http_guard_conn_started(struct http_guard *g, int fd, do
 	c->since = now;
 	c->state = CONN_WAITING;
 	pthread_mutex_lock(&g->lock);
+	if (g->ep >= 0) {
+		/* edge-triggered: one event when the peer shuts its side (reported at once if it already has) */
+		struct epoll_event ev = { .events = EPOLLRDHUP | EPOLLET, .data.fd = fd };
+		if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			/* not a socket, or no memory: only the deadline applies to it */
+		}
+	}
 	c->next = g->conns;
 	if (g->conns)
 		g->conns->prev = c;
@@ -256,6 +354,8 @@ void http_guard_conn_closed(struct http_guard *g, struct http_guard_conn *c)
 	if (!c)
 		return;
 	pthread_mutex_lock(&g->lock);
+	if (g->ep >= 0)
+		epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);   /* before MHD closes the fd: a reused number is a new socket */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -277,6 +377,20 @@ void http_guard_conn_received(struct http_guard *g, struct http_guard_conn *c)
 	pthread_mutex_unlock(&g->lock);
 }
 
+void http_guard_conn_hold(struct http_guard *g, struct http_guard_conn *c, bool held, double now)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&g->lock);
+	c->held = held;
+	if (!held) {
+		c->resumed = now;
+		if (c->peer_closed > 0 && c->state == CONN_WAITING)
+			guard_wake(g);   /* its half-close check is due again */
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
 void http_guard_conn_idle(struct http_guard *g, struct http_guard_conn *c, double now)
 {
 	if (!c)
@@ -290,28 +404,61 @@ void http_guard_conn_idle(struct http_guard *g, struct http_guard_conn *c, doubl
 	pthread_mutex_unlock(&g->lock);
 }
 
+/*
+ * A peer that shut its side before its request arrived whole will send no more of it. libmicrohttpd
+ * (0.9.75, epoll) takes a read shorter than its buffer for "drained" and does not read the FIN that
+ * came with the data, so it would wait for the rest until the request deadline. True when the socket
+ * really is shut by the peer and nothing is left unread in it (lock held); a stale hint (the number
+ * reused by a new connection) is forgotten, unread data is looked at again after the grace.
+ */
+static bool guard_half_closed_locked(struct http_guard_conn *c, double now)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+	if (poll(&p, 1, 0) != 1 || !(p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+		c->peer_closed = 0;
+		return false;
+	}
+	int unread = 0;
+	if (ioctl(c->fd, SIOCINQ, &unread) != 0 || unread > 0) {
+		c->peer_closed = now;   /* the server has not read it all yet: once more after the grace */
+		return false;
+	}
+	return true;
+}
+
 size_t http_guard_sweep(struct http_guard *g, double now)
 {
-	size_t n = 0;
-	if (g->o.request_timeout <= 0)
-		return 0;
+	size_t late = 0, half = 0;
 	pthread_mutex_lock(&g->lock);
 	for (struct http_guard_conn *c = g->conns; c; c = c->next) {
-		if (c->state != CONN_WAITING || now - c->since < g->o.request_timeout)
+		if (c->state != CONN_WAITING)
 			continue;
+		if (g->o.request_timeout > 0 && now - c->since >= g->o.request_timeout) {
+			late++;
+		} else if (c->peer_closed > 0 && !c->held && now >= guard_half_close_check_at(c) &&
+			   guard_half_closed_locked(c, now)) {
+			half++;
+		} else {
+			continue;
+		}
 		/* The fd stays open until the connection's closed notification (it takes this lock first). */
 		shutdown(c->fd, SHUT_RDWR);
 		c->state = CONN_CUT;
-		n++;
 	}
-	g->cut_total += n;
+	g->cut_total += late + half;
+	g->half_closed_total += half;
 	pthread_mutex_unlock(&g->lock);
-	if (n) {
+	if (late) {
 		char num[32];
-		snprintf(num, sizeof(num), "%zu", n);
+		snprintf(num, sizeof(num), "%zu", late);
 		log_debug("http", "request deadline passed: connections closed", "count", num);
 	}
-	return n;
+	if (half) {
+		char num[32];
+		snprintf(num, sizeof(num), "%zu", half);
+		log_debug("http", "peer shut its side before its request arrived whole: connections closed", "count", num);
+	}
+	return late + half;
 }
 
 size_t http_guard_connections(struct http_guard *g)
@@ -326,6 +473,14 @@ size_t http_guard_cut_total(struct http_guard *g)
 {
 	pthread_mutex_lock(&g->lock);
 	size_t n = g->cut_total;
+	pthread_mutex_unlock(&g->lock);
+	return n;
+}
+
+size_t http_guard_half_closed_total(struct http_guard *g)
+{
+	pthread_mutex_lock(&g->lock);
+	size_t n = g->half_closed_total;
 	pthread_mutex_unlock(&g->lock);
 	return n;
 }
@@ -653,9 +808,7 @@ static void guard_trim(bool add)
 		/* a sleeping sweeper recomputes its wake-up, which now includes this trim's due time */
 		pthread_mutex_lock(&guard_started_lock);
 		for (struct http_guard *g = guard_started; g; g = g->next_started) {
-			pthread_mutex_lock(&g->lock);
-			pthread_cond_signal(&g->wake);
-			pthread_mutex_unlock(&g->lock);
+			guard_wake(g);
 		}
 		pthread_mutex_unlock(&guard_started_lock);
 	}

@@ -15,6 +15,10 @@
  *    --web.request-timeout of the moment its connection became ready for it (accepted, or the
  *    previous response on a keep-alive connection sent); a sweeper thread shuts down the socket of
  *    a connection that is late, so one byte now and then cannot keep a slot;
+ *  - a connection whose peer shuts its side (FIN) before its request arrived whole is closed
+ *    HTTP_GUARD_HALF_CLOSE_GRACE after that (or after the server's last step on it), once
+ *    everything it sent has been read: no more of the request can come, so it does not keep its
+ *    slot until the deadline (libmicrohttpd 0.9.75 misses such a FIN, see http_guard.c);
  *  - at most --web.max-requests requests are being served at once (handlers running or answers
  *    deferred); more are answered 503 at once;
  *  - password checks: a cached success costs no bcrypt; unknown user names and cached failures are
@@ -27,6 +31,7 @@
 
 #define HTTP_GUARD_BACKOFF_MAX 30.0
 #define HTTP_GUARD_FREE_FAILURES 3
+#define HTTP_GUARD_HALF_CLOSE_GRACE 1.0
 
 struct webconfig;
 struct http_guard;
@@ -40,7 +45,7 @@ struct http_guard_options {
 };
 
 struct http_guard *http_guard_new(const struct http_guard_options *o);
-/* Starts the sweeper thread (when there is a request deadline). Returns 0 or -1. */
+/* Starts the sweeper thread (request deadlines, half-closed requests, held-back trims). Returns 0 or -1. */
 int http_guard_start(struct http_guard *g);
 /* Waits until no bcrypt is pending or running (its done callback has returned): before stopping the server. */
 void http_guard_drain(struct http_guard *g);
@@ -51,13 +56,21 @@ struct http_guard_conn *http_guard_conn_started(struct http_guard *g, int fd, do
 void http_guard_conn_closed(struct http_guard *g, struct http_guard_conn *c);
 /* The request arrived whole (or was answered early): it is off the deadline. */
 void http_guard_conn_received(struct http_guard *g, struct http_guard_conn *c);
+/* The server holds the connection (held: a password check runs) or lets it go again at now: while held,
+ * a half-closed request is not closed (the request deadline still applies while a body is due). */
+void http_guard_conn_hold(struct http_guard *g, struct http_guard_conn *c, bool held, double now);
 /* The response was sent: the deadline restarts for the next request on this connection. */
 void http_guard_conn_idle(struct http_guard *g, struct http_guard_conn *c, double now);
-/* Shuts down every connection whose request is late at time now; returns how many. */
+/* Notes the peers seen shutting their side (waits up to timeout_ms for one; 0 = does not wait) at time
+ * now; returns how many. The sweeper thread does this itself. */
+size_t http_guard_collect(struct http_guard *g, int timeout_ms, double now);
+/* Shuts down every connection whose request is late at time now, or whose peer shut its side with its
+ * request incomplete (noted by http_guard_collect HTTP_GUARD_HALF_CLOSE_GRACE ago); returns how many. */
 size_t http_guard_sweep(struct http_guard *g, double now);
 /* Connections tracked and connections cut so far (for tests and logs). */
 size_t http_guard_connections(struct http_guard *g);
 size_t http_guard_cut_total(struct http_guard *g);
+size_t http_guard_half_closed_total(struct http_guard *g);   /* of those, closed for a half-closed request */
 
 /* Requests in service: begin returns false (answer 503) when max_requests are being served. */
 bool http_guard_serve_begin(struct http_guard *g);

@@ -1,4 +1,4 @@
-/* test_http_guard.c: request deadlines on real sockets, requests in service, the Host check, throttled password checks, headers */
+/* test_http_guard.c: request deadlines and half-closed requests on real sockets, requests in service, the Host check, throttled password checks, headers */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "common/clock.h"
 #include "common/http_guard.h"
 #include "common/webconfig.h"
 
@@ -70,6 +73,135 @@ static void test_deadline_sweep(void **state)
 		close(served[i]);
 		close(idle[i]);
 	}
+	http_guard_free(g);
+}
+
+/* A loopback TCP connection: fds[0] the server's (accepted) side, fds[1] the client's. */
+static void tcp_pair(int fds[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
+	fds[1] = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(fds[1], (struct sockaddr *)&a, sizeof(a)), 0);
+	fds[0] = accept(l, NULL, NULL);
+	assert_true(fds[0] >= 0);
+	close(l);
+}
+
+/* The client sends part of a request and shuts its side; the server reads what came (n bytes). */
+static void send_and_shut(int fds[2], const char *part, bool server_reads)
+{
+	assert_int_equal(write(fds[1], part, strlen(part)), (ssize_t)strlen(part));
+	assert_int_equal(shutdown(fds[1], SHUT_WR), 0);
+	if (server_reads) {
+		char buf[256];
+		assert_int_equal(read(fds[0], buf, sizeof(buf)), (ssize_t)strlen(part));
+	}
+}
+
+/* Collects peer shutdowns until want of them are noted (each arrives within a second on loopback). */
+static void collect(struct http_guard *g, size_t want, double now)
+{
+	size_t got = 0;
+	for (int i = 0; i < 50 && got < want; i++)
+		got += http_guard_collect(g, 100, now);
+	assert_int_equal(got, want);
+}
+
+static void test_half_closed(void **state)
+{
+	(void)state;
+	const double G = HTTP_GUARD_HALF_CLOSE_GRACE;
+	struct http_guard_options o = { .request_timeout = 0 };   /* no deadline: only the half-close ends them */
+	struct http_guard *g = http_guard_new(&o);
+	int half[2], unread[2], done[2], held[2], open[2];
+	tcp_pair(half);
+	tcp_pair(unread);
+	tcp_pair(done);
+	tcp_pair(held);
+	tcp_pair(open);
+	struct http_guard_conn *ch = http_guard_conn_started(g, half[0], 100.0);
+	struct http_guard_conn *cu = http_guard_conn_started(g, unread[0], 100.0);
+	struct http_guard_conn *cd = http_guard_conn_started(g, done[0], 100.0);
+	struct http_guard_conn *cw = http_guard_conn_started(g, held[0], 100.0);
+	struct http_guard_conn *co = http_guard_conn_started(g, open[0], 100.0);
+	assert_int_equal(http_guard_collect(g, 0, 100.0), 0);   /* nobody shut anything yet */
+
+	send_and_shut(half, "GET /metrics HTT", true);         /* a request that can never be completed */
+	send_and_shut(unread, "GET /metrics HTTP/1.1\r\n", false);   /* the server has not read it yet */
+	send_and_shut(done, "GET / HTTP/1.1\r\n\r\n", true);    /* whole: being answered */
+	http_guard_conn_received(g, cd);
+	send_and_shut(held, "POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\n", true);   /* body after the check */
+	http_guard_conn_hold(g, cw, true, 100.0);
+	assert_int_equal(write(open[1], "GET", 3), 3);           /* slow, but not shut */
+	char buf[64];
+	assert_int_equal(read(open[0], buf, sizeof(buf)), 3);
+	collect(g, 4, 100.0);
+
+	assert_int_equal(http_guard_sweep(g, 100.0 + G / 2), 0);   /* the grace: a whole request may be in parsing */
+	assert_int_equal(http_guard_sweep(g, 100.0 + G), 1);       /* only the half-closed, read one */
+	assert_int_equal(read(half[1], buf, sizeof(buf)), 0);      /* its client sees the end */
+	assert_int_equal(http_guard_half_closed_total(g), 1);
+
+	/* the unread one is looked at again a grace after the server read it all */
+	assert_int_equal(read(unread[0], buf, sizeof(buf)), 23);
+	assert_int_equal(http_guard_sweep(g, 100.0 + 1.5 * G), 0);
+	assert_int_equal(http_guard_sweep(g, 100.0 + 2 * G), 1);
+
+	/* the answered one: closed a grace after its response went out (keep-alive, but its peer is done) */
+	assert_int_equal(http_guard_sweep(g, 110.0), 0);
+	http_guard_conn_idle(g, cd, 110.0);
+	assert_int_equal(http_guard_sweep(g, 110.0 + G / 2), 0);
+	assert_int_equal(http_guard_sweep(g, 110.0 + G), 1);
+
+	/* the held one: not while the server holds it, a grace after it lets go */
+	assert_int_equal(http_guard_sweep(g, 120.0), 0);
+	http_guard_conn_hold(g, cw, false, 120.0);
+	assert_int_equal(http_guard_sweep(g, 120.0 + G / 2), 0);
+	assert_int_equal(http_guard_sweep(g, 120.0 + G), 1);
+
+	/* a connection that is slow but open is the request deadline's business, not this */
+	assert_int_equal(http_guard_sweep(g, 1000.0), 0);
+	assert_int_equal(http_guard_cut_total(g), 4);
+	assert_int_equal(http_guard_half_closed_total(g), 4);
+
+	struct http_guard_conn *all[] = { ch, cu, cd, cw, co };
+	for (size_t i = 0; i < 5; i++)
+		http_guard_conn_closed(g, all[i]);
+	int *pairs[] = { half, unread, done, held, open };
+	for (size_t i = 0; i < 5; i++) {
+		close(pairs[i][0]);
+		close(pairs[i][1]);
+	}
+	http_guard_free(g);
+}
+
+/* The sweeper thread itself: a half-closed incomplete request is closed about a grace after its FIN. */
+static void test_half_closed_sweeper(void **state)
+{
+	(void)state;
+	struct http_guard_options o = { .request_timeout = 30.0 };
+	struct http_guard *g = http_guard_new(&o);
+	assert_int_equal(http_guard_start(g), 0);
+	int p[2];
+	tcp_pair(p);
+	double t0 = clock_mono();
+	struct http_guard_conn *c = http_guard_conn_started(g, p[0], t0);
+	send_and_shut(p, "\x16\x03\x01garbage", true);
+	char buf[16];
+	assert_int_equal(read(p[1], buf, sizeof(buf)), 0);   /* blocks until the sweeper cuts it */
+	double took = clock_mono() - t0;
+	assert_true(took >= HTTP_GUARD_HALF_CLOSE_GRACE - 0.01);
+	assert_true(took < 25.0);   /* well before the 30 s deadline (a bound, not a timing claim) */
+	assert_int_equal(http_guard_half_closed_total(g), 1);
+	http_guard_conn_closed(g, c);
+	close(p[0]);
+	close(p[1]);
 	http_guard_free(g);
 }
 
@@ -177,6 +309,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_deadline_sweep),
+		cmocka_unit_test(test_half_closed),
+		cmocka_unit_test(test_half_closed_sweeper),
 		cmocka_unit_test(test_serving),
 		cmocka_unit_test(test_password_checks),
 		cmocka_unit_test(test_headers),
