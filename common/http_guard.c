@@ -199,6 +199,8 @@ size_t http_guard_collect(struct http_guard *g, int timeout_ms, double now)
 	int n = epoll_wait(g->ep, evs, 64, timeout_ms);
 	if (n <= 0)
 		return 0;
+	if (now < 0)
+		now = clock_mono();
 	pthread_mutex_lock(&g->lock);
 	size_t noted = guard_note_events_locked(g, evs, n, now);
 	pthread_mutex_unlock(&g->lock);
@@ -214,7 +216,6 @@ size_t http_guard_collect(struct http_guard *g, int timeout_ms, double now)
 static void *guard_sweeper(void *arg)
 {
 	struct http_guard *g = arg;
-	struct epoll_event evs[64];
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
 		double next = guard_next_deadline_locked(g);
@@ -230,11 +231,9 @@ static void *guard_sweeper(void *arg)
 			}
 			g->sweep_at = next;
 			pthread_mutex_unlock(&g->lock);
-			int n = epoll_wait(g->ep, evs, 64, ms);
+			http_guard_collect(g, ms, -1);
 			pthread_mutex_lock(&g->lock);
 			g->sweep_at = 0;
-			if (n > 0)
-				guard_note_events_locked(g, evs, n, clock_mono());
 			continue;   /* woken early or on time: recompute (a new deadline may be earlier) */
 		}
 		pthread_mutex_unlock(&g->lock);
@@ -332,13 +331,6 @@ struct http_guard_conn *http_guard_conn_started(struct http_guard *g, int fd, do
 	c->since = now;
 	c->state = CONN_WAITING;
 	pthread_mutex_lock(&g->lock);
-	if (g->ep >= 0) {
-		/* edge-triggered: one event when the peer shuts its side (reported at once if it already has) */
-		struct epoll_event ev = { .events = EPOLLRDHUP | EPOLLET, .data.fd = fd };
-		if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-			/* not a socket, or no memory: only the deadline applies to it */
-		}
-	}
 	c->next = g->conns;
 	if (g->conns)
 		g->conns->prev = c;
@@ -346,6 +338,14 @@ struct http_guard_conn *http_guard_conn_started(struct http_guard *g, int fd, do
 	g->nconns++;
 	guard_deadline_added_locked(g, now);
 	pthread_mutex_unlock(&g->lock);
+	if (g->ep >= 0) {
+		/* edge-triggered: one event when the peer shuts its side (reported at once if it already has;
+		 * added after c is listed, so that the sweeper finds it) */
+		struct epoll_event ev = { .events = EPOLLRDHUP | EPOLLET, .data.fd = fd };
+		if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			/* not a socket, or no memory: only the deadline applies to it */
+		}
+	}
 	return c;
 }
 
@@ -353,9 +353,9 @@ void http_guard_conn_closed(struct http_guard *g, struct http_guard_conn *c)
 {
 	if (!c)
 		return;
-	pthread_mutex_lock(&g->lock);
 	if (g->ep >= 0)
 		epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);   /* before MHD closes the fd: a reused number is a new socket */
+	pthread_mutex_lock(&g->lock);
 	if (c->prev)
 		c->prev->next = c->next;
 	else

@@ -62,7 +62,7 @@ void http_guard_conn_hold(struct http_guard *g, struct http_guard_conn *c, bool 
 /* The response was sent: the deadline restarts for the next request on this connection. */
 void http_guard_conn_idle(struct http_guard *g, struct http_guard_conn *c, double now);
 /* Notes the peers seen shutting their side (waits up to timeout_ms for one; 0 = does not wait) at time
- * now; returns how many. The sweeper thread does this itself. */
+ * now (< 0: when the wait ended); returns how many. The sweeper thread waits here. */
 size_t http_guard_collect(struct http_guard *g, int timeout_ms, double now);
 /* Shuts down every connection whose request is late at time now, or whose peer shut its side with its
  * request incomplete (noted by http_guard_collect HTTP_GUARD_HALF_CLOSE_GRACE ago); returns how many. */
